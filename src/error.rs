@@ -1,0 +1,92 @@
+//! The one error type of the Rust API. Every variant names its input and the limit it broke.
+
+use thiserror::Error;
+
+/// Why a photo could not be read, checked or rendered.
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("the photo is empty (0 bytes)")]
+    EmptyInput,
+
+    #[error("the photo is {bytes} bytes; the limit is {limit} bytes")]
+    InputTooLarge { bytes: u64, limit: u64 },
+
+    #[error("unsupported format: the bytes look like {looks_like}; supported are JPEG, PNG, GIF, BMP and WebP")]
+    UnsupportedFormat { looks_like: String },
+
+    #[error("the {format} photo is {width} x {height} pixels; the limit is {max_width} x {max_height}")]
+    DimensionsTooLarge {
+        format: &'static str,
+        width: u64,
+        height: u64,
+        max_width: u32,
+        max_height: u32,
+    },
+
+    #[error("the {format} photo is {width} x {height} = {pixels} pixels; the limit is {limit} pixels")]
+    TooManyPixels {
+        format: &'static str,
+        width: u64,
+        height: u64,
+        pixels: u64,
+        limit: u64,
+    },
+
+    #[error("the photo is {width} x {height} pixels; its short side must be at least {min} pixels")]
+    TooSmall { width: u32, height: u32, min: u32 },
+
+    #[error("the {format} photo is animated ({frames} frames); a profile photo is a still image (allow_animated uses the first frame)")]
+    Animated { format: &'static str, frames: u32 },
+
+    #[error("the {format} photo is truncated: its data ends before the end-of-image marker")]
+    Truncated { format: &'static str },
+
+    #[error("the {format} photo is corrupt: {detail}")]
+    Corrupt { format: &'static str, detail: String },
+
+    #[error("target {target}: no rendition fits {max_bytes} bytes (the smallest tried was {smallest_bytes} bytes at {smallest_size} px, quality {min_quality})")]
+    BudgetUnreachable {
+        target: String,
+        max_bytes: u64,
+        smallest_bytes: u64,
+        smallest_size: u32,
+        min_quality: u8,
+    },
+
+    #[error("invalid options: {0}")]
+    InvalidOptions(String),
+
+    #[error("JPEG encoder failed: {0}")]
+    Encode(String),
+
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// A stable, machine-readable name for the error (used in JSON reports, the CLI and
+    /// PowerShell error ids). Never renamed once published.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::EmptyInput => "empty-input",
+            Error::InputTooLarge { .. } => "input-too-large",
+            Error::UnsupportedFormat { .. } => "unsupported-format",
+            Error::DimensionsTooLarge { .. } => "dimensions-too-large",
+            Error::TooManyPixels { .. } => "too-many-pixels",
+            Error::TooSmall { .. } => "too-small",
+            Error::Animated { .. } => "animated",
+            Error::Truncated { .. } => "truncated",
+            Error::Corrupt { .. } => "corrupt",
+            Error::BudgetUnreachable { .. } => "budget-unreachable",
+            Error::InvalidOptions(_) => "invalid-options",
+            Error::Encode(_) => "encode-failed",
+            Error::Io { .. } => "io",
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,15 @@
+//! UserPhoto: profile photos for Microsoft 365, sized right for every store.
+//!
+//! The Rust API is safe and knows nothing about C; [`capi`] is the C ABI over it.
+
+pub mod capi;
+pub mod error;
+pub mod photo;
+pub mod targets;
+
+pub use error::{Error, Result};
+pub use photo::{render, validate, Options, RenderOutput, Rendition, ValidationReport};
+pub use targets::{Target, TargetProfile, PROFILES};
+
+/// The library version (the Cargo package version).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
