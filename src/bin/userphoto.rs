@@ -1,1 +1,324 @@
-fn main(){}
+//! `userphoto`: the command line over the same Rust API as the C ABI.
+//!
+//! Exit codes: 0 every photo succeeded; 1 at least one photo failed (or is unusable for a
+//! requested target); 2 usage error.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use serde_json::json;
+
+use userphoto::photo::{Crop, Verdict};
+use userphoto::targets::{TargetRequest, TargetSpecRequest, DEFAULT_LIMITS, PROFILES};
+use userphoto::{Error, Options};
+
+/// Print a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+#[derive(Parser)]
+#[command(name = "userphoto", version, about = "Profile photos for Microsoft 365, sized right for every store")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check photos against targets: format, size, orientation, colour, and per target
+    /// whether the photo fits as it is, needs resizing, or cannot be used.
+    Validate {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Make a rendition of each photo for each target and write them to a folder as
+    /// <name>.<target>.jpg.
+    Resize {
+        #[command(flatten)]
+        common: Common,
+        /// Output folder (created if missing).
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// List the built-in targets and their limits.
+    Targets {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// Photo files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Targets, comma-separated: graph, ad-thumbnail, exchange-onprem, NAME:MAX_BYTES
+    /// (another budget, e.g. ad-thumbnail:20480) or SIZE:MAX_BYTES (a custom square).
+    /// Default: graph,ad-thumbnail for resize; every built-in target for validate.
+    #[arg(long, short, value_delimiter = ',', value_parser = parse_target)]
+    target: Vec<TargetRequest>,
+    /// centre: square cut from the middle; none: keep the aspect ratio.
+    #[arg(long, default_value = "centre", value_parser = parse_crop)]
+    crop: Crop,
+    /// Enlarge photos smaller than the target (off: the rendition keeps the source's size).
+    #[arg(long)]
+    allow_upscale: bool,
+    /// Use the first frame of an animated image instead of refusing it.
+    #[arg(long)]
+    allow_animated: bool,
+    /// Refuse photos whose short side is below this many pixels.
+    #[arg(long, default_value_t = DEFAULT_LIMITS.min_short_side)]
+    min_side: u32,
+    /// One JSON document on stdout instead of human-readable lines.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_crop(s: &str) -> Result<Crop, String> {
+    match s {
+        "centre" | "center" => Ok(Crop::Centre),
+        "none" => Ok(Crop::None),
+        _ => Err(format!("{s:?} is not a crop mode (centre or none)")),
+    }
+}
+
+fn parse_target(s: &str) -> Result<TargetRequest, String> {
+    let req = match s.split_once(':') {
+        None => TargetRequest::Name(s.to_string()),
+        Some((a, b)) => {
+            let max_bytes = Some(b.parse::<u64>().map_err(|_| format!("{b:?} in {s:?} is not a byte count"))?);
+            match a.parse::<u32>() {
+                Ok(size) => TargetRequest::Spec(TargetSpecRequest { target: None, size: Some(size), max_bytes, quality: None }),
+                Err(_) => TargetRequest::Spec(TargetSpecRequest { target: Some(a.to_string()), size: None, max_bytes, quality: None }),
+            }
+        }
+    };
+    userphoto::Target::resolve(&req).map_err(|e| e.to_string())?;
+    Ok(req)
+}
+
+impl Common {
+    fn options(&self, default_targets: &[&str]) -> Options {
+        let mut o = Options {
+            targets: self.target.clone(),
+            crop: self.crop,
+            allow_upscale: self.allow_upscale,
+            allow_animated: self.allow_animated,
+            ..Options::default()
+        };
+        if o.targets.is_empty() {
+            o.targets = default_targets.iter().map(|t| TargetRequest::Name(t.to_string())).collect();
+        }
+        o.limits.min_short_side = self.min_side;
+        o
+    }
+}
+
+/// Read a photo, refusing oversized files from their length before reading them.
+fn read_photo(path: &Path, options: &Options) -> Result<Vec<u8>, Error> {
+    let io = |source| Error::Io { path: path.display().to_string(), source };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > options.limits.max_input_bytes {
+        return Err(Error::InputTooLarge { bytes: len, limit: options.limits.max_input_bytes });
+    }
+    std::fs::read(path).map_err(io)
+}
+
+/// Write through a temporary file and rename, so a failed run never leaves a partial photo.
+fn write_atomically(path: &Path, data: &[u8]) -> Result<(), Error> {
+    let io = |source| Error::Io { path: path.display().to_string(), source };
+    let tmp = path.with_extension("jpg.partial");
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(data).and_then(|_| f.sync_all()).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+#[derive(Serialize)]
+struct FileError {
+    code: &'static str,
+    message: String,
+}
+
+impl From<&Error> for FileError {
+    fn from(e: &Error) -> Self {
+        FileError { code: e.code(), message: e.to_string() }
+    }
+}
+
+fn progress(count: usize, json: bool) -> ProgressBar {
+    if count < 2 || json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(count as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn validate(common: &Common) -> ExitCode {
+    let all: Vec<&str> = PROFILES.iter().map(|p| p.name).collect();
+    let options = common.options(&all);
+    let bar = progress(common.files.len(), common.json);
+    let mut failed = 0;
+    let mut results = Vec::new();
+    for path in &common.files {
+        bar.set_message(path.display().to_string());
+        let name = path.display().to_string();
+        let outcome = read_photo(path, &options).and_then(|b| userphoto::validate(&b, &options));
+        match &outcome {
+            Ok(r) => {
+                if r.targets.iter().any(|t| t.verdict == Verdict::Unusable) {
+                    failed += 1;
+                }
+                if common.json {
+                    results.push(json!({"file": name, "ok": true, "report": r}));
+                } else {
+                    let s = &r.source;
+                    bar.suspend(|| {
+                        out!(
+                            "{name}: {} {} x {}, {} bytes, orientation {}, {:?}{}",
+                            s.format.name(), s.width, s.height, s.bytes, s.orientation, s.color_model,
+                            if s.has_alpha { ", alpha" } else { "" }
+                        );
+                        for t in &r.targets {
+                            out!("  {:<16} {:?}", t.target, t.verdict);
+                            for p in &t.problems {
+                                out!("    - {p}");
+                            }
+                        }
+                        for w in &r.warnings {
+                            out!("  warning: {w}");
+                        }
+                    });
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                if common.json {
+                    results.push(json!({"file": name, "ok": false, "error": FileError::from(e)}));
+                } else {
+                    bar.suspend(|| eout!("{name}: error [{}]: {e}", e.code()));
+                }
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    finish(common.json, results, failed, common.files.len())
+}
+
+fn resize(common: &Common, out: &Path) -> ExitCode {
+    let options = common.options(&["graph", "ad-thumbnail"]);
+    if let Err(e) = std::fs::create_dir_all(out) {
+        eout!("userphoto: cannot create {}: {e}", out.display());
+        return ExitCode::from(2);
+    }
+    let bar = progress(common.files.len(), common.json);
+    let mut failed = 0;
+    let mut results = Vec::new();
+    let mut written: std::collections::HashMap<PathBuf, PathBuf> = Default::default();
+    for path in &common.files {
+        let name = path.display().to_string();
+        bar.set_message(name.clone());
+        let stem = path.file_stem().map_or_else(|| "photo".into(), |s| s.to_string_lossy().into_owned());
+        let outcome = read_photo(path, &options).and_then(|b| userphoto::render(&b, &options)).and_then(|r| {
+            let mut paths = Vec::new();
+            for rendition in &r.renditions {
+                let dest = out.join(format!("{stem}.{}.jpg", rendition.target));
+                if let Some(other) = written.get(&dest) {
+                    return Err(Error::InvalidOptions(format!(
+                        "{} would overwrite the rendition of {} (same file name)",
+                        dest.display(),
+                        other.display()
+                    )));
+                }
+                paths.push(dest);
+            }
+            for (rendition, dest) in r.renditions.iter().zip(&paths) {
+                write_atomically(dest, &rendition.data)?;
+                written.insert(dest.clone(), path.clone());
+            }
+            Ok((r, paths))
+        });
+        match outcome {
+            Ok((r, paths)) => {
+                if common.json {
+                    let renditions: Vec<_> = r
+                        .renditions
+                        .iter()
+                        .zip(&paths)
+                        .map(|(x, p)| json!({"rendition": x, "path": p}))
+                        .collect();
+                    results.push(json!({"file": name, "ok": true, "source": r.source, "renditions": renditions, "warnings": r.warnings}));
+                } else {
+                    bar.suspend(|| {
+                        out!("{name}:");
+                        for (x, p) in r.renditions.iter().zip(&paths) {
+                            out!(
+                                "  {:<16} {} x {}, {} bytes (max {}), quality {} -> {}",
+                                x.target, x.width, x.height, x.bytes, x.max_bytes, x.quality, p.display()
+                            );
+                            for n in &x.notes {
+                                out!("    note: {n}");
+                            }
+                        }
+                        for w in &r.warnings {
+                            out!("  warning: {w}");
+                        }
+                    });
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                if common.json {
+                    results.push(json!({"file": name, "ok": false, "error": FileError::from(&e)}));
+                } else {
+                    bar.suspend(|| eout!("{name}: error [{}]: {e}", e.code()));
+                }
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    finish(common.json, results, failed, common.files.len())
+}
+
+fn finish(json: bool, results: Vec<serde_json::Value>, failed: usize, total: usize) -> ExitCode {
+    if json {
+        let doc = json!({"results": results, "total": total, "failed": failed});
+        out!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else if total > 1 || failed > 0 {
+        eout!("{} of {total} photos succeeded, {failed} failed", total - failed);
+    }
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Validate { common } => validate(common),
+        Command::Resize { common, out } => resize(common, out),
+        Command::Targets { json } => {
+            if *json {
+                out!("{}", serde_json::to_string_pretty(&PROFILES).unwrap_or_default());
+            } else {
+                for p in PROFILES {
+                    out!("{:<16} {} x {} px, <= {} bytes (up to {}), quality {}: {}", p.name, p.size, p.size, p.max_bytes, p.max_bytes_ceiling, p.quality, p.store);
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
