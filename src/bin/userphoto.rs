@@ -189,7 +189,8 @@ fn validate(common: &Common) -> ExitCode {
                             if s.has_alpha { ", alpha" } else { "" }
                         );
                         for t in &r.targets {
-                            out!("  {:<16} {:?}", t.target, t.verdict);
+                            let verdict = serde_json::to_value(t.verdict).ok();
+                            out!("  {:<16} {}", t.target, verdict.as_ref().and_then(|v| v.as_str()).unwrap_or("?"));
                             for p in &t.problems {
                                 out!("    - {p}");
                             }
@@ -205,7 +206,7 @@ fn validate(common: &Common) -> ExitCode {
                 if common.json {
                     results.push(json!({"file": name, "ok": false, "error": FileError::from(e)}));
                 } else {
-                    bar.suspend(|| eout!("{name}: error [{}]: {e}", e.code()));
+                    bar.suspend(|| eprintln!("{name}: error [{}]: {e}", e.code()));
                 }
             }
         }
@@ -218,7 +219,7 @@ fn validate(common: &Common) -> ExitCode {
 fn resize(common: &Common, out: &Path) -> ExitCode {
     let options = common.options(&["graph", "ad-thumbnail"]);
     if let Err(e) = std::fs::create_dir_all(out) {
-        eout!("userphoto: cannot create {}: {e}", out.display());
+        eprintln!("userphoto: cannot create {}: {e}", out.display());
         return ExitCode::from(2);
     }
     let bar = progress(common.files.len(), common.json);
@@ -281,7 +282,7 @@ fn resize(common: &Common, out: &Path) -> ExitCode {
                 if common.json {
                     results.push(json!({"file": name, "ok": false, "error": FileError::from(&e)}));
                 } else {
-                    bar.suspend(|| eout!("{name}: error [{}]: {e}", e.code()));
+                    bar.suspend(|| eprintln!("{name}: error [{}]: {e}", e.code()));
                 }
             }
         }
@@ -296,7 +297,7 @@ fn finish(json: bool, results: Vec<serde_json::Value>, failed: usize, total: usi
         let doc = json!({"results": results, "total": total, "failed": failed});
         out!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else if total > 1 || failed > 0 {
-        eout!("{} of {total} photos succeeded, {failed} failed", total - failed);
+        eprintln!("{} of {total} photos succeeded, {failed} failed", total - failed);
     }
     if failed > 0 {
         ExitCode::from(1)
