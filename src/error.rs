@@ -14,7 +14,9 @@ pub enum Error {
     #[error("unsupported format: the bytes look like {looks_like}; supported are JPEG, PNG, GIF, BMP and WebP")]
     UnsupportedFormat { looks_like: String },
 
-    #[error("the {format} photo is {width} x {height} pixels; the limit is {max_width} x {max_height}")]
+    #[error(
+        "the {format} photo is {width} x {height} pixels; the limit is {max_width} x {max_height}"
+    )]
     DimensionsTooLarge {
         format: &'static str,
         width: u64,
@@ -23,7 +25,9 @@ pub enum Error {
         max_height: u32,
     },
 
-    #[error("the {format} photo is {width} x {height} = {pixels} pixels; the limit is {limit} pixels")]
+    #[error(
+        "the {format} photo is {width} x {height} = {pixels} pixels; the limit is {limit} pixels"
+    )]
     TooManyPixels {
         format: &'static str,
         width: u64,
@@ -32,7 +36,9 @@ pub enum Error {
         limit: u64,
     },
 
-    #[error("the photo is {width} x {height} pixels; its short side must be at least {min} pixels")]
+    #[error(
+        "the photo is {width} x {height} pixels; its short side must be at least {min} pixels"
+    )]
     TooSmall { width: u32, height: u32, min: u32 },
 
     #[error("the {format} photo is animated ({frames} frames); a profile photo is a still image (allow_animated uses the first frame)")]
@@ -42,7 +48,10 @@ pub enum Error {
     Truncated { format: &'static str },
 
     #[error("the {format} photo is corrupt: {detail}")]
-    Corrupt { format: &'static str, detail: String },
+    Corrupt {
+        format: &'static str,
+        detail: String,
+    },
 
     #[error("target {target}: no rendition fits {max_bytes} bytes (the smallest tried was {smallest_bytes} bytes at {smallest_size} px, quality {min_quality})")]
     BudgetUnreachable {

@@ -145,12 +145,18 @@ impl Target {
 
     /// Resolve a name such as `graph` or `ad-thumbnail`.
     pub fn named(name: &str) -> Result<Self> {
-        profile(name).map(|p| Target::from_profile(&p)).ok_or_else(|| {
-            Error::InvalidOptions(format!(
-                "unknown target {name:?}; known targets are {}, or a custom size",
-                PROFILES.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
-            ))
-        })
+        profile(name)
+            .map(|p| Target::from_profile(&p))
+            .ok_or_else(|| {
+                Error::InvalidOptions(format!(
+                    "unknown target {name:?}; known targets are {}, or a custom size",
+                    PROFILES
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })
     }
 
     pub fn resolve(req: &TargetRequest) -> Result<Self> {
@@ -259,7 +265,10 @@ mod tests {
     #[test]
     fn custom_targets_need_a_size_and_budget() {
         let t = spec(r#"{"size":200,"max_bytes":30000}"#).unwrap();
-        assert_eq!((t.name.as_str(), t.size, t.max_bytes), ("custom-200", 200, 30000));
+        assert_eq!(
+            (t.name.as_str(), t.size, t.max_bytes),
+            ("custom-200", 200, 30000)
+        );
         assert!(spec(r#"{"size":200}"#).is_err());
         assert!(spec(r#"{"size":9000,"max_bytes":30000}"#).is_err());
         assert!(spec(r#"{"target":"graph","size":200}"#).is_err());

@@ -24,7 +24,11 @@ macro_rules! out {
 }
 
 #[derive(Parser)]
-#[command(name = "userphoto", version, about = "Profile photos for Microsoft 365, sized right for every store")]
+#[command(
+    name = "userphoto",
+    version,
+    about = "Profile photos for Microsoft 365, sized right for every store"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -93,10 +97,23 @@ fn parse_target(s: &str) -> Result<TargetRequest, String> {
     let req = match s.split_once(':') {
         None => TargetRequest::Name(s.to_string()),
         Some((a, b)) => {
-            let max_bytes = Some(b.parse::<u64>().map_err(|_| format!("{b:?} in {s:?} is not a byte count"))?);
+            let max_bytes = Some(
+                b.parse::<u64>()
+                    .map_err(|_| format!("{b:?} in {s:?} is not a byte count"))?,
+            );
             match a.parse::<u32>() {
-                Ok(size) => TargetRequest::Spec(TargetSpecRequest { target: None, size: Some(size), max_bytes, quality: None }),
-                Err(_) => TargetRequest::Spec(TargetSpecRequest { target: Some(a.to_string()), size: None, max_bytes, quality: None }),
+                Ok(size) => TargetRequest::Spec(TargetSpecRequest {
+                    target: None,
+                    size: Some(size),
+                    max_bytes,
+                    quality: None,
+                }),
+                Err(_) => TargetRequest::Spec(TargetSpecRequest {
+                    target: Some(a.to_string()),
+                    size: None,
+                    max_bytes,
+                    quality: None,
+                }),
             }
         }
     };
@@ -114,7 +131,10 @@ impl Common {
             ..Options::default()
         };
         if o.targets.is_empty() {
-            o.targets = default_targets.iter().map(|t| TargetRequest::Name(t.to_string())).collect();
+            o.targets = default_targets
+                .iter()
+                .map(|t| TargetRequest::Name(t.to_string()))
+                .collect();
         }
         o.limits.min_short_side = self.min_side;
         o
@@ -123,17 +143,26 @@ impl Common {
 
 /// Read a photo, refusing oversized files from their length before reading them.
 fn read_photo(path: &Path, options: &Options) -> Result<Vec<u8>, Error> {
-    let io = |source| Error::Io { path: path.display().to_string(), source };
+    let io = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let len = std::fs::metadata(path).map_err(io)?.len();
     if len > options.limits.max_input_bytes {
-        return Err(Error::InputTooLarge { bytes: len, limit: options.limits.max_input_bytes });
+        return Err(Error::InputTooLarge {
+            bytes: len,
+            limit: options.limits.max_input_bytes,
+        });
     }
     std::fs::read(path).map_err(io)
 }
 
 /// Write through a temporary file and rename, so a failed run never leaves a partial photo.
 fn write_atomically(path: &Path, data: &[u8]) -> Result<(), Error> {
-    let io = |source| Error::Io { path: path.display().to_string(), source };
+    let io = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let tmp = path.with_extension("jpg.partial");
     let mut f = std::fs::File::create(&tmp).map_err(io)?;
     f.write_all(data).and_then(|_| f.sync_all()).map_err(io)?;
@@ -148,7 +177,10 @@ struct FileError {
 
 impl From<&Error> for FileError {
     fn from(e: &Error) -> Self {
-        FileError { code: e.code(), message: e.to_string() }
+        FileError {
+            code: e.code(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -158,7 +190,8 @@ fn progress(count: usize, json: bool) -> ProgressBar {
     }
     let bar = ProgressBar::new(count as u64);
     bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
 }
@@ -185,12 +218,21 @@ fn validate(common: &Common) -> ExitCode {
                     bar.suspend(|| {
                         out!(
                             "{name}: {} {} x {}, {} bytes, orientation {}, {:?}{}",
-                            s.format.name(), s.width, s.height, s.bytes, s.orientation, s.color_model,
+                            s.format.name(),
+                            s.width,
+                            s.height,
+                            s.bytes,
+                            s.orientation,
+                            s.color_model,
                             if s.has_alpha { ", alpha" } else { "" }
                         );
                         for t in &r.targets {
                             let verdict = serde_json::to_value(t.verdict).ok();
-                            out!("  {:<16} {}", t.target, verdict.as_ref().and_then(|v| v.as_str()).unwrap_or("?"));
+                            out!(
+                                "  {:<16} {}",
+                                t.target,
+                                verdict.as_ref().and_then(|v| v.as_str()).unwrap_or("?")
+                            );
                             for p in &t.problems {
                                 out!("    - {p}");
                             }
@@ -229,26 +271,30 @@ fn resize(common: &Common, out: &Path) -> ExitCode {
     for path in &common.files {
         let name = path.display().to_string();
         bar.set_message(name.clone());
-        let stem = path.file_stem().map_or_else(|| "photo".into(), |s| s.to_string_lossy().into_owned());
-        let outcome = read_photo(path, &options).and_then(|b| userphoto::render(&b, &options)).and_then(|r| {
-            let mut paths = Vec::new();
-            for rendition in &r.renditions {
-                let dest = out.join(format!("{stem}.{}.jpg", rendition.target));
-                if let Some(other) = written.get(&dest) {
-                    return Err(Error::InvalidOptions(format!(
-                        "{} would overwrite the rendition of {} (same file name)",
-                        dest.display(),
-                        other.display()
-                    )));
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "photo".into(), |s| s.to_string_lossy().into_owned());
+        let outcome = read_photo(path, &options)
+            .and_then(|b| userphoto::render(&b, &options))
+            .and_then(|r| {
+                let mut paths = Vec::new();
+                for rendition in &r.renditions {
+                    let dest = out.join(format!("{stem}.{}.jpg", rendition.target));
+                    if let Some(other) = written.get(&dest) {
+                        return Err(Error::InvalidOptions(format!(
+                            "{} would overwrite the rendition of {} (same file name)",
+                            dest.display(),
+                            other.display()
+                        )));
+                    }
+                    paths.push(dest);
                 }
-                paths.push(dest);
-            }
-            for (rendition, dest) in r.renditions.iter().zip(&paths) {
-                write_atomically(dest, &rendition.data)?;
-                written.insert(dest.clone(), path.clone());
-            }
-            Ok((r, paths))
-        });
+                for (rendition, dest) in r.renditions.iter().zip(&paths) {
+                    write_atomically(dest, &rendition.data)?;
+                    written.insert(dest.clone(), path.clone());
+                }
+                Ok((r, paths))
+            });
         match outcome {
             Ok((r, paths)) => {
                 if common.json {
@@ -265,7 +311,13 @@ fn resize(common: &Common, out: &Path) -> ExitCode {
                         for (x, p) in r.renditions.iter().zip(&paths) {
                             out!(
                                 "  {:<16} {} x {}, {} bytes (max {}), quality {} -> {}",
-                                x.target, x.width, x.height, x.bytes, x.max_bytes, x.quality, p.display()
+                                x.target,
+                                x.width,
+                                x.height,
+                                x.bytes,
+                                x.max_bytes,
+                                x.quality,
+                                p.display()
                             );
                             for n in &x.notes {
                                 out!("    note: {n}");
@@ -297,7 +349,10 @@ fn finish(json: bool, results: Vec<serde_json::Value>, failed: usize, total: usi
         let doc = json!({"results": results, "total": total, "failed": failed});
         out!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else if total > 1 || failed > 0 {
-        eprintln!("{} of {total} photos succeeded, {failed} failed", total - failed);
+        eprintln!(
+            "{} of {total} photos succeeded, {failed} failed",
+            total - failed
+        );
     }
     if failed > 0 {
         ExitCode::from(1)
@@ -313,10 +368,22 @@ fn main() -> ExitCode {
         Command::Resize { common, out } => resize(common, out),
         Command::Targets { json } => {
             if *json {
-                out!("{}", serde_json::to_string_pretty(&PROFILES).unwrap_or_default());
+                out!(
+                    "{}",
+                    serde_json::to_string_pretty(&PROFILES).unwrap_or_default()
+                );
             } else {
                 for p in PROFILES {
-                    out!("{:<16} {} x {} px, <= {} bytes (up to {}), quality {}: {}", p.name, p.size, p.size, p.max_bytes, p.max_bytes_ceiling, p.quality, p.store);
+                    out!(
+                        "{:<16} {} x {} px, <= {} bytes (up to {}), quality {}: {}",
+                        p.name,
+                        p.size,
+                        p.size,
+                        p.max_bytes,
+                        p.max_bytes_ceiling,
+                        p.quality,
+                        p.store
+                    );
                 }
             }
             ExitCode::SUCCESS

@@ -116,7 +116,9 @@ fn boundary(f: impl FnOnce() -> Result<(), Fail>) -> up_status {
                 .map(String::as_str)
                 .or_else(|| payload.downcast_ref::<&str>().copied())
                 .unwrap_or("unknown");
-            set_last_error(&format!("internal error in userphoto (please report it): {what}"));
+            set_last_error(&format!(
+                "internal error in userphoto (please report it): {what}"
+            ));
             UP_STATUS_PANIC
         }
     }
@@ -181,25 +183,39 @@ impl Tagged for up_renditions {
 /// Borrow a handle after checking NULL, alignment and tag.
 unsafe fn handle<'a, T: Tagged>(p: *const T) -> Result<&'a T, Fail> {
     if p.is_null() {
-        return fail(UP_STATUS_NULL_ARGUMENT, format!("the {} handle was NULL", T::NAME));
+        return fail(
+            UP_STATUS_NULL_ARGUMENT,
+            format!("the {} handle was NULL", T::NAME),
+        );
     }
-    if !(p as usize).is_multiple_of(std::mem::align_of::<T>()) || T::tag_ptr(p.cast_mut()).read() != T::TAG {
+    if !(p as usize).is_multiple_of(std::mem::align_of::<T>())
+        || T::tag_ptr(p.cast_mut()).read() != T::TAG
+    {
         return fail(
             UP_STATUS_INVALID_HANDLE,
-            format!("not a live {} handle (wrong type, or already freed)", T::NAME),
+            format!(
+                "not a live {} handle (wrong type, or already freed)",
+                T::NAME
+            ),
         );
     }
     Ok(&*p)
 }
 
 fn new_buffer(data: Vec<u8>) -> *mut up_buffer {
-    Box::into_raw(Box::new(up_buffer { tag: BUFFER_TAG, data }))
+    Box::into_raw(Box::new(up_buffer {
+        tag: BUFFER_TAG,
+        data,
+    }))
 }
 
 unsafe fn input<'a>(data: *const u8, len: usize) -> Result<&'a [u8], Fail> {
     match (data.is_null(), len) {
         (true, 0) => Ok(&[]),
-        (true, _) => fail(UP_STATUS_NULL_ARGUMENT, format!("data was NULL with length {len}")),
+        (true, _) => fail(
+            UP_STATUS_NULL_ARGUMENT,
+            format!("data was NULL with length {len}"),
+        ),
         (false, _) => Ok(std::slice::from_raw_parts(data, len)),
     }
 }
@@ -208,9 +224,12 @@ unsafe fn options(json: *const c_char) -> Result<Options, Fail> {
     if json.is_null() {
         return Ok(Options::default());
     }
-    let text = CStr::from_ptr(json)
-        .to_str()
-        .map_err(|e| Fail(UP_STATUS_INVALID_UTF8, format!("options are not UTF-8: {e}")))?;
+    let text = CStr::from_ptr(json).to_str().map_err(|e| {
+        Fail(
+            UP_STATUS_INVALID_UTF8,
+            format!("options are not UTF-8: {e}"),
+        )
+    })?;
     serde_json::from_str(text).map_err(|e| {
         use serde_json::error::Category;
         let status = match e.classify() {
@@ -222,16 +241,18 @@ unsafe fn options(json: *const c_char) -> Result<Options, Fail> {
 }
 
 fn to_json(value: &impl serde::Serialize) -> Result<Vec<u8>, Fail> {
-    serde_json::to_vec(value).map_err(|e| Fail(UP_STATUS_PANIC, format!("report serialisation failed: {e}")))
+    serde_json::to_vec(value)
+        .map_err(|e| Fail(UP_STATUS_PANIC, format!("report serialisation failed: {e}")))
 }
 
 /// The library version, e.g. "0.1.0". A static NUL-terminated string; never NULL; do not free.
 #[no_mangle]
 pub extern "C" fn up_version() -> *const c_char {
-    const V: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-        Ok(v) => v,
-        Err(_) => c"unknown",
-    };
+    const V: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => c"unknown",
+        };
     V.as_ptr()
 }
 
@@ -310,7 +331,11 @@ pub unsafe extern "C" fn up_photo_resize(
         let bytes = input(data, len)?;
         let opts = options(options_json)?;
         let mut output = photo::render(bytes, &opts)?;
-        let items = output.renditions.iter_mut().map(|r| std::mem::take(&mut r.data)).collect();
+        let items = output
+            .renditions
+            .iter_mut()
+            .map(|r| std::mem::take(&mut r.data))
+            .collect();
         let report = to_json(&output)?;
         let handle = Box::new(up_renditions {
             tag: RENDITIONS_TAG,
@@ -324,7 +349,10 @@ pub unsafe extern "C" fn up_photo_resize(
 /// Number of renditions in `renditions` (one per requested target, in request order).
 /// Neither pointer may be NULL.
 #[no_mangle]
-pub unsafe extern "C" fn up_renditions_count(renditions: *const up_renditions, out_count: *mut usize) -> up_status {
+pub unsafe extern "C" fn up_renditions_count(
+    renditions: *const up_renditions,
+    out_count: *mut usize,
+) -> up_status {
     boundary(|| {
         let r = handle(renditions)?;
         write_out(out_count, r.items.len())
@@ -334,7 +362,10 @@ pub unsafe extern "C" fn up_renditions_count(renditions: *const up_renditions, o
 /// The renditions report JSON (see above). `out_json` must not be NULL; on success it
 /// receives a new buffer to free with up_buffer_free.
 #[no_mangle]
-pub unsafe extern "C" fn up_renditions_report(renditions: *const up_renditions, out_json: *mut *mut up_buffer) -> up_status {
+pub unsafe extern "C" fn up_renditions_report(
+    renditions: *const up_renditions,
+    out_json: *mut *mut up_buffer,
+) -> up_status {
     clear_out(out_json);
     boundary(|| {
         let r = handle(renditions)?;
@@ -377,7 +408,11 @@ pub unsafe extern "C" fn up_renditions_free(renditions: *mut up_renditions) {
 
 /// Borrow a buffer's bytes (valid until up_buffer_free). No pointer may be NULL.
 #[no_mangle]
-pub unsafe extern "C" fn up_buffer_data(buffer: *const up_buffer, out_data: *mut *const u8, out_len: *mut usize) -> up_status {
+pub unsafe extern "C" fn up_buffer_data(
+    buffer: *const up_buffer,
+    out_data: *mut *const u8,
+    out_len: *mut usize,
+) -> up_status {
     boundary(|| {
         let b = handle(buffer)?;
         if out_data.is_null() || out_len.is_null() {

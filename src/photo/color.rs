@@ -10,16 +10,29 @@ pub struct Converted {
     pub warning: Option<String>,
 }
 
-fn srgb_transform(icc: &[u8], in_format: PixelFormat, want: ColorSpaceSignature) -> Result<Transform<u8, u8>, String> {
-    let profile = Profile::new_icc(icc).map_err(|e| format!("embedded ICC profile is unreadable ({e}); colours used as sRGB"))?;
+fn srgb_transform(
+    icc: &[u8],
+    in_format: PixelFormat,
+    want: ColorSpaceSignature,
+) -> Result<Transform<u8, u8>, String> {
+    let profile = Profile::new_icc(icc)
+        .map_err(|e| format!("embedded ICC profile is unreadable ({e}); colours used as sRGB"))?;
     if profile.color_space() != want {
         return Err(format!(
             "embedded ICC profile is for {:?}, not {want:?}; it was ignored",
             profile.color_space()
         ));
     }
-    Transform::new(&profile, in_format, &Profile::new_srgb(), PixelFormat::RGB_8, Intent::Perceptual)
-        .map_err(|e| format!("embedded ICC profile cannot be converted to sRGB ({e}); colours used as sRGB"))
+    Transform::new(
+        &profile,
+        in_format,
+        &Profile::new_srgb(),
+        PixelFormat::RGB_8,
+        Intent::Perceptual,
+    )
+    .map_err(|e| {
+        format!("embedded ICC profile cannot be converted to sRGB ({e}); colours used as sRGB")
+    })
 }
 
 /// RGB pixels with an optional embedded profile, to sRGB in place.
@@ -32,7 +45,10 @@ pub fn rgb_to_srgb(mut rgb: Vec<u8>, icc: Option<&[u8]>) -> Converted {
             t.transform_in_place(&mut rgb);
             Converted { rgb, warning: None }
         }
-        Err(w) => Converted { rgb, warning: Some(w) },
+        Err(w) => Converted {
+            rgb,
+            warning: Some(w),
+        },
     }
 }
 
@@ -58,7 +74,11 @@ pub fn gray_to_srgb(gray: &[u8], icc: Option<&[u8]>) -> Converted {
 pub fn cmyk_to_srgb(cmyk: &[u8], inverted: bool, icc: Option<&[u8]>) -> Converted {
     let mut warning = None;
     if let Some(icc) = icc {
-        let format = if inverted { PixelFormat::CMYK_8_REV } else { PixelFormat::CMYK_8 };
+        let format = if inverted {
+            PixelFormat::CMYK_8_REV
+        } else {
+            PixelFormat::CMYK_8
+        };
         match srgb_transform(icc, format, ColorSpaceSignature::CmykData) {
             Ok(t) => {
                 let mut rgb = vec![0u8; cmyk.len() / 4 * 3];
@@ -100,7 +120,10 @@ mod tests {
 
     #[test]
     fn transparent_becomes_white_and_opaque_stays() {
-        assert_eq!(flatten_on_white(&[0, 0, 0, 0, 10, 20, 30, 255]), vec![255, 255, 255, 10, 20, 30]);
+        assert_eq!(
+            flatten_on_white(&[0, 0, 0, 0, 10, 20, 30, 255]),
+            vec![255, 255, 255, 10, 20, 30]
+        );
     }
 
     #[test]
@@ -117,7 +140,14 @@ mod tests {
         let icc = Profile::new_srgb().icc().unwrap();
         let c = rgb_to_srgb(vec![200, 100, 50], Some(&icc));
         assert!(c.warning.is_none());
-        assert!(c.rgb.iter().zip([200u8, 100, 50]).all(|(a, b)| a.abs_diff(b) <= 2), "{:?}", c.rgb);
+        assert!(
+            c.rgb
+                .iter()
+                .zip([200u8, 100, 50])
+                .all(|(a, b)| a.abs_diff(b) <= 2),
+            "{:?}",
+            c.rgb
+        );
         let c = rgb_to_srgb(vec![1, 2, 3], Some(b"not a profile"));
         assert_eq!(c.rgb, vec![1, 2, 3]);
         assert!(c.warning.unwrap().contains("unreadable"));

@@ -28,6 +28,8 @@ pub struct Decoded {
     /// The EXIF orientation that was applied (JPEG's from the header, PNG's and WebP's from
     /// the decoder).
     pub orientation: Orientation,
+    /// The source embedded an ICC profile.
+    pub icc_profile: bool,
     pub warnings: Vec<String>,
 }
 
@@ -52,7 +54,12 @@ pub fn jpeg_scale(short_side: u32, want: u32) -> u8 {
 
 /// Decode `bytes` (already probed) so that the short side is at least `want_short_side` where
 /// the source allows it, then orient, convert to sRGB and flatten alpha.
-pub fn decode(bytes: &[u8], header: &Header, limits: &DecodeLimits, want_short_side: u32) -> Result<Decoded> {
+pub fn decode(
+    bytes: &[u8],
+    header: &Header,
+    limits: &DecodeLimits,
+    want_short_side: u32,
+) -> Result<Decoded> {
     let mut d = match header.format {
         Format::Jpeg => decode_jpeg(bytes, header, want_short_side)?,
         _ => decode_other(bytes, header, limits)?,
@@ -74,7 +81,10 @@ pub fn decode(bytes: &[u8], header: &Header, limits: &DecodeLimits, want_short_s
 }
 
 fn decode_jpeg(bytes: &[u8], header: &Header, want: u32) -> Result<Decoded> {
-    let corrupt = |detail: String| Error::Corrupt { format: "JPEG", detail };
+    let corrupt = |detail: String| Error::Corrupt {
+        format: "JPEG",
+        detail,
+    };
     if !header.complete {
         return Err(Error::Truncated { format: "JPEG" });
     }
@@ -82,7 +92,8 @@ fn decode_jpeg(bytes: &[u8], header: &Header, want: u32) -> Result<Decoded> {
     let mut scale = jpeg_scale(header.width.min(header.height), want);
     // Keep the decoded buffer bounded even for a huge custom size.
     while scale > 1
-        && (u64::from(header.width) * u64::from(scale)).div_ceil(8) * (u64::from(header.height) * u64::from(scale)).div_ceil(8)
+        && (u64::from(header.width) * u64::from(scale)).div_ceil(8)
+            * (u64::from(header.height) * u64::from(scale)).div_ceil(8)
             > MAX_FULL_DECODE_PIXELS
     {
         scale -= 1;
@@ -108,7 +119,9 @@ fn decode_jpeg(bytes: &[u8], header: &Header, want: u32) -> Result<Decoded> {
     };
     let icc = header.icc.as_deref();
     let Converted { rgb, warning } = match model {
-        ColorModel::Cmyk | ColorModel::Ycck => color::cmyk_to_srgb(&pixels, header.adobe.is_some(), icc),
+        ColorModel::Cmyk | ColorModel::Ycck => {
+            color::cmyk_to_srgb(&pixels, header.adobe.is_some(), icc)
+        }
         ColorModel::Gray => color::gray_to_srgb(&pixels, icc),
         _ => color::rgb_to_srgb(pixels, icc),
     };
@@ -121,6 +134,7 @@ fn decode_jpeg(bytes: &[u8], header: &Header, want: u32) -> Result<Decoded> {
         bit_depth: 8,
         scale_eighths: scale,
         orientation: header.orientation,
+        icc_profile: icc.is_some(),
         warnings: warning.into_iter().collect(),
     })
 }
@@ -131,7 +145,9 @@ fn image_error(format: Format, e: image::ImageError) -> Error {
         || text.to_ascii_lowercase().contains("eof")
         || text.to_ascii_lowercase().contains("end of file");
     if eof {
-        Error::Truncated { format: format.name() }
+        Error::Truncated {
+            format: format.name(),
+        }
     } else {
         Error::Corrupt {
             format: format.name(),
@@ -183,10 +199,17 @@ fn decode_other(bytes: &[u8], header: &Header, limits: &DecodeLimits) -> Result<
         }
     };
     let has_alpha = color_type.has_alpha();
-    let is_gray = matches!(color_type, ColorType::L8 | ColorType::L16 | ColorType::La8 | ColorType::La16);
+    let is_gray = matches!(
+        color_type,
+        ColorType::L8 | ColorType::L16 | ColorType::La8 | ColorType::La16
+    );
     let (width, height) = (img.width(), img.height());
+    let icc_profile = icc.is_some();
     let Converted { rgb, warning } = if has_alpha {
-        color::rgb_to_srgb(color::flatten_on_white(img.to_rgba8().as_raw()), icc.as_deref())
+        color::rgb_to_srgb(
+            color::flatten_on_white(img.to_rgba8().as_raw()),
+            icc.as_deref(),
+        )
     } else if is_gray {
         color::gray_to_srgb(img.to_luma8().as_raw(), icc.as_deref())
     } else {
@@ -206,6 +229,7 @@ fn decode_other(bytes: &[u8], header: &Header, limits: &DecodeLimits) -> Result<
         bit_depth: (color_type.bits_per_pixel() / u16::from(color_type.channel_count())) as u8,
         scale_eighths: 8,
         orientation,
+        icc_profile,
         warnings: warning.into_iter().collect(),
     })
 }

@@ -32,7 +32,13 @@ pub struct Encoded {
 
 /// Encode RGB8 pixels as a baseline-compatible JFIF JPEG with no metadata (no EXIF, GPS,
 /// ICC or comments: the pixels are already sRGB).
-pub fn encode_jpeg(width: u32, height: u32, rgb: &[u8], quality: u8, mode: EncoderMode) -> Result<Vec<u8>> {
+pub fn encode_jpeg(
+    width: u32,
+    height: u32,
+    rgb: &[u8],
+    quality: u8,
+    mode: EncoderMode,
+) -> Result<Vec<u8>> {
     let run = || -> std::io::Result<Vec<u8>> {
         let mut c = Compress::new(ColorSpace::JCS_RGB);
         if mode == EncoderMode::Fast {
@@ -50,7 +56,9 @@ pub fn encode_jpeg(width: u32, height: u32, rgb: &[u8], quality: u8, mode: Encod
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(Error::Encode(e.to_string())),
         Err(p) => Err(Error::Encode(
-            p.downcast_ref::<String>().cloned().unwrap_or_else(|| "libjpeg failed".into()),
+            p.downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_else(|| "libjpeg failed".into()),
         )),
     }
 }
@@ -140,7 +148,12 @@ mod tests {
     }
 
     fn target(size: u32, max_bytes: u64) -> Target {
-        Target { name: "t".into(), size, max_bytes, quality: 90 }
+        Target {
+            name: "t".into(),
+            size,
+            max_bytes,
+            quality: 90,
+        }
     }
 
     #[test]
@@ -148,9 +161,17 @@ mod tests {
         let side = 96;
         let src = noise(side);
         let t = target(side, 6 * 1024);
-        let e = encode_to_budget(&t, side, |s| crate::photo::resize::resize_rgb(side, side, &src, s, Default::default())).unwrap();
+        let e = encode_to_budget(&t, side, |s| {
+            crate::photo::resize::resize_rgb(side, side, &src, s, Default::default())
+        })
+        .unwrap();
         assert!(e.data.len() <= 6 * 1024, "{} bytes", e.data.len());
-        assert!(e.quality < 90 || e.width < side, "q{} {}px", e.quality, e.width);
+        assert!(
+            e.quality < 90 || e.width < side,
+            "q{} {}px",
+            e.quality,
+            e.width
+        );
         assert_eq!(e.mode, EncoderMode::Optimized);
     }
 
@@ -158,7 +179,10 @@ mod tests {
     fn unreachable_budget_is_a_named_error() {
         let src = noise(64);
         let t = target(64, 100);
-        let err = encode_to_budget(&t, 64, |s| crate::photo::resize::resize_rgb(64, 64, &src, s, Default::default())).unwrap_err();
+        let err = encode_to_budget(&t, 64, |s| {
+            crate::photo::resize::resize_rgb(64, 64, &src, s, Default::default())
+        })
+        .unwrap_err();
         assert_eq!(err.code(), "budget-unreachable");
     }
 
@@ -167,7 +191,12 @@ mod tests {
         let d = encode_jpeg(16, 16, &noise(16), 90, EncoderMode::Fast).unwrap();
         let markers = crate::photo::jpeg_header_markers(&d);
         assert_eq!(markers.first(), Some(&0xE0), "JFIF first: {markers:x?}");
-        assert!(markers.iter().all(|m| matches!(m, 0xE0 | 0xDB | 0xC0 | 0xC2 | 0xC4 | 0xDD | 0xDA)), "{markers:x?}");
+        assert!(
+            markers
+                .iter()
+                .all(|m| matches!(m, 0xE0 | 0xDB | 0xC0 | 0xC2 | 0xC4 | 0xDD | 0xDA)),
+            "{markers:x?}"
+        );
         assert_eq!(&d[..2], &[0xFF, 0xD8]);
     }
 }

@@ -205,7 +205,11 @@ fn rendition_side(w: u32, h: u32, target: &Target, options: &Options) -> u32 {
 fn source_info(photo: &Photo, d: &Decoded) -> SourceInfo {
     let h = &photo.header;
     let swapped = d.orientation.to_exif() >= 5;
-    let (uw, uh) = if swapped { (h.height, h.width) } else { (h.width, h.height) };
+    let (uw, uh) = if swapped {
+        (h.height, h.width)
+    } else {
+        (h.width, h.height)
+    };
     SourceInfo {
         format: h.format,
         bytes: photo.bytes.len() as u64,
@@ -217,7 +221,7 @@ fn source_info(photo: &Photo, d: &Decoded) -> SourceInfo {
         color_model: d.color_model,
         has_alpha: d.has_alpha,
         bit_depth: d.bit_depth,
-        icc_profile: h.icc.is_some(),
+        icc_profile: d.icc_profile,
         progressive: h.progressive,
         frames: h.frames,
     }
@@ -234,7 +238,12 @@ fn too_small(info: &SourceInfo, options: &Options) -> Option<Error> {
 
 /// Largest side any of `targets` needs from the decoder.
 fn decode_side(targets: &[Target], options: &Options) -> u32 {
-    targets.iter().map(|t| t.size).max().unwrap_or(0).max(options.limits.min_short_side)
+    targets
+        .iter()
+        .map(|t| t.size)
+        .max()
+        .unwrap_or(0)
+        .max(options.limits.min_short_side)
 }
 
 /// Check a photo against targets: reads the headers, decodes (at reduced scale) to prove the
@@ -335,7 +344,10 @@ pub fn render(bytes: &[u8], options: &Options) -> Result<RenderOutput> {
             resize::resize_rgb(decoded.width, decoded.height, &decoded.rgb, s, options.crop)
         })?;
         if e.quality < t.quality {
-            notes.push(format!("quality lowered from {} to {} to fit {} bytes", t.quality, e.quality, t.max_bytes));
+            notes.push(format!(
+                "quality lowered from {} to {} to fit {} bytes",
+                t.quality, e.quality, t.max_bytes
+            ));
         }
         if e.width.max(e.height) < side {
             notes.push(format!(
@@ -373,7 +385,9 @@ pub fn jpeg_header_markers(bytes: &[u8]) -> Vec<u8> {
         if m == 0xDA {
             break;
         }
-        let len = bytes.get(pos + 2..pos + 4).map_or(0, |s| usize::from(u16::from_be_bytes([s[0], s[1]])));
+        let len = bytes
+            .get(pos + 2..pos + 4)
+            .map_or(0, |s| usize::from(u16::from_be_bytes([s[0], s[1]])));
         pos += 2 + len;
     }
     out

@@ -56,19 +56,24 @@ impl Header {
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 2).map(|s| u32::from(u16::from_be_bytes([s[0], s[1]])))
+    b.get(at..at + 2)
+        .map(|s| u32::from(u16::from_be_bytes([s[0], s[1]])))
 }
 fn le16(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 2).map(|s| u32::from(u16::from_le_bytes([s[0], s[1]])))
+    b.get(at..at + 2)
+        .map(|s| u32::from(u16::from_le_bytes([s[0], s[1]])))
 }
 fn be32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(at..at + 4)
+        .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 fn le24(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 3).map(|s| u32::from_le_bytes([s[0], s[1], s[2], 0]))
+    b.get(at..at + 3)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], 0]))
 }
 fn le32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 fn truncated(format: Format) -> Error {
@@ -126,7 +131,10 @@ fn probe_jpeg(b: &[u8]) -> Result<Header> {
         }
         let len = be16(b, pos).ok_or_else(|| truncated(f))? as usize;
         if len < 2 {
-            return Err(corrupt(f, format!("segment 0x{marker:02X} has length {len}")));
+            return Err(corrupt(
+                f,
+                format!("segment 0x{marker:02X} has length {len}"),
+            ));
         }
         let Some(seg) = b.get(pos + 2..pos + len) else {
             return Err(truncated(f));
@@ -138,7 +146,8 @@ fn probe_jpeg(b: &[u8]) -> Result<Header> {
                     continue;
                 }
                 sof = true;
-                let (Some(height), Some(width), Some(&n)) = (be16(seg, 1), be16(seg, 3), seg.get(5))
+                let (Some(height), Some(width), Some(&n)) =
+                    (be16(seg, 1), be16(seg, 3), seg.get(5))
                 else {
                     return Err(corrupt(f, "frame header is cut short"));
                 };
@@ -200,7 +209,12 @@ fn probe_jpeg(b: &[u8]) -> Result<Header> {
     });
     if !icc_chunks.is_empty() {
         icc_chunks.sort_by_key(|(seq, _)| *seq);
-        h.icc = Some(icc_chunks.iter().flat_map(|(_, d)| d.iter().copied()).collect());
+        h.icc = Some(
+            icc_chunks
+                .iter()
+                .flat_map(|(_, d)| d.iter().copied())
+                .collect(),
+        );
     }
     Ok(h)
 }
@@ -208,7 +222,11 @@ fn probe_jpeg(b: &[u8]) -> Result<Header> {
 fn probe_png(b: &[u8]) -> Result<Header> {
     let f = Format::Png;
     if b.get(12..16) != Some(b"IHDR") {
-        return Err(if b.len() < 16 { truncated(f) } else { corrupt(f, "no IHDR chunk") });
+        return Err(if b.len() < 16 {
+            truncated(f)
+        } else {
+            corrupt(f, "no IHDR chunk")
+        });
     }
     let (Some(w), Some(hgt)) = (be32(b, 16), be32(b, 20)) else {
         return Err(truncated(f));
@@ -300,7 +318,11 @@ fn probe_webp(b: &[u8]) -> Result<Header> {
         ),
         b"VP8L" => {
             let bits = le32(b, 21).ok_or_else(|| truncated(f))?;
-            (Some((bits & 0x3FFF) + 1), Some(((bits >> 14) & 0x3FFF) + 1), 1)
+            (
+                Some((bits & 0x3FFF) + 1),
+                Some(((bits >> 14) & 0x3FFF) + 1),
+                1,
+            )
         }
         b"VP8X" => {
             let flags = *b.get(20).ok_or_else(|| truncated(f))?;
@@ -312,10 +334,16 @@ fn probe_webp(b: &[u8]) -> Result<Header> {
                 if kind == b"ANMF" {
                     frames += 1;
                 }
-                pos = pos.saturating_add(8).saturating_add((len as usize + 1) & !1);
+                pos = pos
+                    .saturating_add(8)
+                    .saturating_add((len as usize + 1) & !1);
             }
             let frames = if animated { frames.max(2) } else { 1 };
-            (le24(b, 24).map(|v| v + 1), le24(b, 27).map(|v| v + 1), frames)
+            (
+                le24(b, 24).map(|v| v + 1),
+                le24(b, 27).map(|v| v + 1),
+                frames,
+            )
         }
         _ => return Err(corrupt(f, "unknown first chunk")),
     };

@@ -24,7 +24,9 @@ pub fn output_dimensions(width: u32, height: u32, size: u32, crop: Crop) -> (u32
         Crop::Centre => (size, size),
         Crop::None => {
             let (long, short) = (width.max(height), width.min(height));
-            let scaled = ((u64::from(short) * u64::from(size) + u64::from(long) / 2) / u64::from(long)).max(1) as u32;
+            let scaled = ((u64::from(short) * u64::from(size) + u64::from(long) / 2)
+                / u64::from(long))
+            .max(1) as u32;
             if width >= height {
                 (size, scaled)
             } else {
@@ -35,16 +37,26 @@ pub fn output_dimensions(width: u32, height: u32, size: u32, crop: Crop) -> (u32
 }
 
 /// Resize RGB8 pixels into a box of side `size` (centre-cropped or fitted).
-pub fn resize_rgb(width: u32, height: u32, rgb: &[u8], size: u32, crop: Crop) -> Result<(u32, u32, Vec<u8>)> {
+pub fn resize_rgb(
+    width: u32,
+    height: u32,
+    rgb: &[u8],
+    size: u32,
+    crop: Crop,
+) -> Result<(u32, u32, Vec<u8>)> {
     let (w, h) = output_dimensions(width, height, size, crop);
-    let failed = |e: &dyn std::fmt::Display| Error::Encode(format!("resize {width} x {height} to {w} x {h}: {e}"));
+    let failed = |e: &dyn std::fmt::Display| {
+        Error::Encode(format!("resize {width} x {height} to {w} x {h}: {e}"))
+    };
     let src = ImageRef::new(width, height, rgb, PixelType::U8x3).map_err(|e| failed(&e))?;
     let mut dst = Image::new(w, h, PixelType::U8x3);
     let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     if crop == Crop::Centre {
         options = options.fit_into_destination(Some((0.5, 0.5)));
     }
-    Resizer::new().resize(&src, &mut dst, &options).map_err(|e| failed(&e))?;
+    Resizer::new()
+        .resize(&src, &mut dst, &options)
+        .map_err(|e| failed(&e))?;
     Ok((w, h, dst.into_vec()))
 }
 

@@ -61,12 +61,21 @@ pub fn describe_unknown(bytes: &[u8]) -> String {
         (at(4, b"ftypavif"), "AVIF"),
         (at(0, b"II*\0") || at(0, b"MM\0*"), "TIFF"),
         (at(0, b"%PDF"), "PDF"),
-        (at(0, b"PK\x03\x04"), "a ZIP archive (or an Office document)"),
+        (
+            at(0, b"PK\x03\x04"),
+            "a ZIP archive (or an Office document)",
+        ),
         (at(0, b"8BPS"), "a Photoshop document (PSD)"),
         (at(0, &[0, 0, 1, 0]), "a Windows icon (ICO)"),
         (at(0, &[0xFF, 0x0A]) || at(4, b"JXL "), "JPEG XL"),
-        (at(4, b"jP  ") || at(0, &[0xFF, 0x4F, 0xFF, 0x51]), "JPEG 2000"),
-        (at(0, &[0xFF, 0xD8]), "a damaged JPEG (no marker after the start of image)"),
+        (
+            at(4, b"jP  ") || at(0, &[0xFF, 0x4F, 0xFF, 0x51]),
+            "JPEG 2000",
+        ),
+        (
+            at(0, &[0xFF, 0xD8]),
+            "a damaged JPEG (no marker after the start of image)",
+        ),
         (at(0, b"BM"), "a damaged BMP (header cut short)"),
         (at(0, b"RIFF"), "a RIFF file that is not WebP"),
     ];
