@@ -91,6 +91,10 @@ pub const DEFAULT_LIMITS: DecodeLimits = DecodeLimits {
     min_short_side: 48,
 };
 
+/// A progressive JPEG is decoded scan by scan; real files have about 10 scans, while a
+/// crafted one can hold thousands to burn CPU. More than this is refused as corrupt.
+pub const MAX_JPEG_SCANS: u32 = 500;
+
 /// Formats other than JPEG are decoded at full size; they get a tighter pixel ceiling so one
 /// photo never needs more than about 200 MiB of pixels.
 pub const MAX_FULL_DECODE_PIXELS: u64 = 50_000_000;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::sniff::Format;
 use crate::error::{Error, Result};
+use crate::targets::MAX_JPEG_SCANS;
 
 /// How the source stores colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -110,6 +111,7 @@ fn probe_jpeg(b: &[u8]) -> Result<Header> {
     let mut sof = false;
     let mut icc_chunks: Vec<(u8, &[u8])> = Vec::new();
     let mut components: Vec<u8> = Vec::new();
+    let mut scans = 0;
     let mut pos = 2;
     loop {
         // Find the next marker, skipping fill bytes.
@@ -173,6 +175,10 @@ fn probe_jpeg(b: &[u8]) -> Result<Header> {
                 h.adobe = Some(seg[11]);
             }
             0xDA => {
+                scans += 1;
+                if scans > MAX_JPEG_SCANS {
+                    return Err(corrupt(f, format!("more than {MAX_JPEG_SCANS} scans")));
+                }
                 // Entropy-coded data: runs to the next marker that is not a stuffed 0xFF00
                 // or a restart marker.
                 loop {
@@ -379,5 +385,21 @@ mod tests {
         png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
         let h = probe(Format::Png, &png).unwrap();
         assert_eq!((h.width, h.height), (100_000, 100_000));
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    #[test]
+    fn a_jpeg_with_thousands_of_scans_is_refused() {
+        let mut b = vec![0xFF, 0xD8, 0xFF, 0xC2, 0, 11, 8, 0, 64, 0, 64, 1, 1, 0x11, 0];
+        for _ in 0..=MAX_JPEG_SCANS {
+            b.extend_from_slice(&[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0, 0, 0x12]);
+        }
+        b.extend_from_slice(&[0xFF, 0xD9]);
+        let e = probe(Format::Jpeg, &b).unwrap_err();
+        assert!(e.to_string().contains("more than 500 scans"), "{e}");
     }
 }
