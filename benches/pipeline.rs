@@ -104,7 +104,8 @@ struct Args {
     gen: bool,
 }
 
-const USAGE: &str = "usage: cargo bench --bench pipeline -- [--corpus DIR] [--per-variant N] [--no-vips]
+const USAGE: &str =
+    "usage: cargo bench --bench pipeline -- [--corpus DIR] [--per-variant N] [--no-vips]
   --corpus DIR       corpus directory (default: bench-corpus/ in the repository)
   --per-variant N    synthetic photos per encoding variant (default 25; 4 variants)
   --no-vips          do not run vipsthumbnail for comparison";
@@ -134,11 +135,10 @@ fn parse_args() -> BenchResult<Args> {
             "--corpus" => args.corpus = PathBuf::from(value("--corpus")?),
             "--per-variant" => {
                 let v = value("--per-variant")?;
-                args.per_variant = v
-                    .parse()
-                    .ok()
-                    .filter(|n| *n >= 1)
-                    .ok_or_else(|| format!("--per-variant wants a whole number >= 1, not {v:?}"))?;
+                args.per_variant =
+                    v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                        format!("--per-variant wants a whole number >= 1, not {v:?}")
+                    })?;
             }
             "--no-vips" => args.vips = false,
             "-h" | "--help" => {
@@ -172,7 +172,10 @@ fn thread_cpu_ns() -> BenchResult<u64> {
 fn self_stat_ticks(fields: [usize; 2]) -> BenchResult<u64> {
     let s = read_proc("/proc/self/stat")?;
     // The command name (field 2) is in parentheses and may contain spaces; field 3 follows.
-    let rest = s.rsplit_once(')').map(|(_, r)| r).ok_or("unexpected /proc/self/stat")?;
+    let rest = s
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .ok_or("unexpected /proc/self/stat")?;
     let f: Vec<&str> = rest.split_whitespace().collect();
     let mut sum = 0;
     for n in fields {
@@ -248,7 +251,9 @@ fn jpegs_in(dir: &Path) -> BenchResult<Vec<PathBuf>> {
     };
     let mut v = Vec::new();
     for entry in rd {
-        let p = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?.path();
+        let p = entry
+            .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+            .path();
         if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("jpg")) {
             v.push(p);
         }
@@ -261,7 +266,9 @@ fn jpegs_in(dir: &Path) -> BenchResult<Vec<PathBuf>> {
 fn fixtures_to_copy(corpus: &Path) -> BenchResult<Vec<(PathBuf, PathBuf)>> {
     let mut v = Vec::new();
     for src in jpegs_in(&fixtures_source())? {
-        let Some(name) = src.file_name() else { continue };
+        let Some(name) = src.file_name() else {
+            continue;
+        };
         let dst = corpus.join(FIXTURES_DIR).join(name);
         let same = match (fs::metadata(&src), fs::metadata(&dst)) {
             (Ok(a), Ok(b)) => a.len() == b.len(),
@@ -278,7 +285,12 @@ fn fixtures_to_copy(corpus: &Path) -> BenchResult<Vec<(PathBuf, PathBuf)>> {
 fn missing_photos(corpus: &Path, per_variant: usize) -> Vec<usize> {
     let regenerate = !stamp_ok(corpus);
     (0..per_variant)
-        .filter(|&i| regenerate || VARIANTS.iter().any(|v| !synthetic_path(corpus, v, i).is_file()))
+        .filter(|&i| {
+            regenerate
+                || VARIANTS
+                    .iter()
+                    .any(|v| !synthetic_path(corpus, v, i).is_file())
+        })
         .collect()
 }
 
@@ -296,7 +308,8 @@ fn ensure_corpus(corpus: &Path, per_variant: usize) -> BenchResult<()> {
         corpus.display(),
         VARIANTS.len()
     );
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the bench executable: {e}"))?;
+    let exe =
+        std::env::current_exe().map_err(|e| format!("cannot find the bench executable: {e}"))?;
     let started = Instant::now();
     let status = Command::new(&exe)
         .arg("gen")
@@ -309,7 +322,10 @@ fn ensure_corpus(corpus: &Path, per_variant: usize) -> BenchResult<()> {
     if !status.success() {
         return Err(format!("corpus generation failed ({status})"));
     }
-    println!("corpus: generated in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "corpus: generated in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -322,14 +338,20 @@ fn generate(corpus: &Path, per_variant: usize) -> BenchResult<()> {
     // Fixtures first: they are cheap.
     let copies = fixtures_to_copy(corpus)?;
     if !fixtures_source().is_dir() {
-        eprintln!("gen: fixtures: {} not found; skipped", fixtures_source().display());
+        eprintln!(
+            "gen: fixtures: {} not found; skipped",
+            fixtures_source().display()
+        );
     }
     if !copies.is_empty() {
         let d = corpus.join(FIXTURES_DIR);
         fs::create_dir_all(&d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
     }
     for (src, dst) in &copies {
-        fs::copy(src, dst).map_err(|e| format!("cannot copy {} to {}: {e}", src.display(), dst.display()))?;
+        // Read and write rather than fs::copy: the fixtures are read-only, their copies need not be.
+        fs::read(src)
+            .and_then(|b| fs::write(dst, b))
+            .map_err(|e| format!("cannot copy {} to {}: {e}", src.display(), dst.display()))?;
     }
     if !copies.is_empty() {
         eprintln!("gen: copied {} fixture(s)", copies.len());
@@ -339,7 +361,9 @@ fn generate(corpus: &Path, per_variant: usize) -> BenchResult<()> {
     let todo = missing_photos(corpus, per_variant);
     let next = AtomicUsize::new(0);
     let errors = Mutex::new(Vec::<String>::new());
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
@@ -358,7 +382,8 @@ fn generate(corpus: &Path, per_variant: usize) -> BenchResult<()> {
         return Err(e.clone());
     }
     let stamp = corpus.join("GENERATOR");
-    fs::write(&stamp, format!("{GENERATOR_STAMP}\n")).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+    fs::write(&stamp, format!("{GENERATOR_STAMP}\n"))
+        .map_err(|e| format!("cannot write {}: {e}", stamp.display()))
 }
 
 fn generate_photo(corpus: &Path, i: usize, regenerate: bool) -> BenchResult<()> {
@@ -368,11 +393,13 @@ fn generate_photo(corpus: &Path, i: usize, regenerate: bool) -> BenchResult<()> 
         if !regenerate && path.is_file() {
             continue;
         }
-        let jpeg = encode_variant(&rgb, v).map_err(|e| format!("encoding {}: {e}", path.display()))?;
+        let jpeg =
+            encode_variant(&rgb, v).map_err(|e| format!("encoding {}: {e}", path.display()))?;
         // Write then rename, so an interrupted run never leaves a truncated photo behind.
         let tmp = path.with_extension("jpg.part");
         fs::write(&tmp, &jpeg).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        fs::rename(&tmp, &path).map_err(|e| format!("cannot rename {} to {}: {e}", tmp.display(), path.display()))?;
+        fs::rename(&tmp, &path)
+            .map_err(|e| format!("cannot rename {} to {}: {e}", tmp.display(), path.display()))?;
     }
     Ok(())
 }
@@ -443,9 +470,15 @@ impl Rng {
 enum Texture {
     None,
     /// Fabric: stripes of `period` px at `angle`.
-    Stripes { period: f32, angle: f32, amp: f32 },
+    Stripes {
+        period: f32,
+        angle: f32,
+        amp: f32,
+    },
     /// Hair: wavy fine strands.
-    Strands { amp: f32 },
+    Strands {
+        amp: f32,
+    },
 }
 
 /// A soft-edged, shaded ellipse.
@@ -500,14 +533,15 @@ impl Shape {
                     amp * (u * std::f32::consts::TAU / period).sin()
                 }
                 Texture::Strands { amp } => {
-                    let u = fx * 0.45 + 6.0 * (fy * 0.013).sin() + 3.0 * (fy * 0.002 + fx * 0.001).sin();
+                    let u = fx * 0.45
+                        + 6.0 * (fy * 0.013).sin()
+                        + 3.0 * (fy * 0.002 + fx * 0.001).sin();
                     amp * (u.sin() + 0.5 * (u * 2.3 + 1.0).sin())
                 }
             };
-            let px = &mut row[x * 3..x * 3 + 3];
-            for c in 0..3 {
-                let v = self.color[c] * light + tex;
-                px[c] += (v - px[c]) * a;
+            for (p, base) in row[x * 3..x * 3 + 3].iter_mut().zip(self.color) {
+                let v = base * light + tex;
+                *p += (v - *p) * a;
             }
         }
     }
@@ -656,7 +690,11 @@ fn synthesize(index: u64) -> Vec<u8> {
     let top = rng.color([150.0, 170.0, 190.0], 60.0);
     let bottom = rng.color([110.0, 100.0, 90.0], 60.0);
     let tint = rng.range(-25.0, 25.0);
-    let wave = [rng.range(0.001, 0.004), rng.range(0.001, 0.004), rng.range(0.0, 6.3)];
+    let wave = [
+        rng.range(0.001, 0.004),
+        rng.range(0.001, 0.004),
+        rng.range(0.0, 6.3),
+    ];
     let shapes = scene(&mut rng);
     let luma_sigma = rng.range(2.6, 3.4);
     let mut noise = Rng::new(0xC0FF_EE00 ^ (index << 20));
@@ -719,8 +757,11 @@ struct OursResult {
     failures: Vec<String>,
     cpu_ms: Vec<f64>,
     wall_ms: Vec<f64>,
-    process_cpu_ms: f64,
+    /// Process CPU (all threads, /proc/self/stat) minus this thread's, per photo.
+    other_threads_cpu_ms: f64,
     decode_cpu_ms: Vec<f64>,
+    /// Per photo: render CPU minus the paired decode-only CPU.
+    resize_encode_cpu_ms: Vec<f64>,
     decode_dims: Option<(u8, u32, u32)>,
     peak_rss_kib: Option<u64>,
     input_bytes: u64,
@@ -736,7 +777,10 @@ struct VipsResult {
 
 fn options() -> Options {
     Options {
-        targets: TARGETS.iter().map(|t| TargetRequest::Name((*t).into())).collect(),
+        targets: TARGETS
+            .iter()
+            .map(|t| TargetRequest::Name((*t).into()))
+            .collect(),
         ..Default::default()
     }
 }
@@ -760,9 +804,15 @@ fn percentile(v: &[f64], p: f64) -> f64 {
     s[rank.min(s.len()) - 1]
 }
 
-/// Render every file of a group, one at a time on this thread; then decode them again alone
-/// (a separate pass) to split the time between decoding and resize + encode.
-fn measure_ours(group: &Group, opts: &Options, ticks_per_s: u64, rss_reset: bool) -> BenchResult<OursResult> {
+/// Render every file of a group, one at a time on this thread. Right after each render the
+/// same bytes are decoded alone (not counted in the render figures), to split the time between
+/// decoding and resize + encode.
+fn measure_ours(
+    group: &Group,
+    opts: &Options,
+    ticks_per_s: u64,
+    rss_reset: bool,
+) -> BenchResult<OursResult> {
     let decode_side = opts
         .resolved_targets()
         .map_err(|e| e.to_string())?
@@ -776,12 +826,16 @@ fn measure_ours(group: &Group, opts: &Options, ticks_per_s: u64, rss_reset: bool
         failures: Vec::new(),
         cpu_ms: Vec::new(),
         wall_ms: Vec::new(),
-        process_cpu_ms: 0.0,
+        other_threads_cpu_ms: 0.0,
         decode_cpu_ms: Vec::new(),
+        resize_encode_cpu_ms: Vec::new(),
         decode_dims: None,
         peak_rss_kib: None,
         input_bytes: 0,
-        targets: TARGETS.iter().map(|t| (t.to_string(), TargetStats::default())).collect(),
+        targets: TARGETS
+            .iter()
+            .map(|t| (t.to_string(), TargetStats::default()))
+            .collect(),
     };
     let read = |p: &Path| fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
 
@@ -789,6 +843,7 @@ fn measure_ours(group: &Group, opts: &Options, ticks_per_s: u64, rss_reset: bool
         reset_peak_rss();
     }
     let proc0 = process_cpu_ticks()?;
+    let thread0 = thread_cpu_ns()?;
     for path in &group.files {
         let bytes = read(path)?;
         r.input_bytes += bytes.len() as u64;
@@ -807,11 +862,27 @@ fn measure_ours(group: &Group, opts: &Options, ticks_per_s: u64, rss_reset: bool
         };
         r.cpu_ms.push(cpu as f64 / 1e6);
         r.wall_ms.push(wall.as_secs_f64() * 1e3);
+
+        // Decode alone, paired with the render just measured.
+        let c0 = thread_cpu_ns()?;
+        let d = Photo::open(&bytes, opts).and_then(|p| p.decode(&opts.limits, decode_side));
+        let dcpu = thread_cpu_ns()? - c0;
+        if let Ok(d) = d {
+            r.decode_cpu_ms.push(dcpu as f64 / 1e6);
+            r.resize_encode_cpu_ms
+                .push((cpu as f64 - dcpu as f64) / 1e6);
+            r.decode_dims
+                .get_or_insert((d.scale_eighths, d.width, d.height));
+        }
         for rend in &out.renditions {
             let Some((_, s)) = r.targets.iter_mut().find(|(n, _)| *n == rend.target) else {
                 continue;
             };
-            s.min_quality = if s.count == 0 { rend.quality } else { s.min_quality.min(rend.quality) };
+            s.min_quality = if s.count == 0 {
+                rend.quality
+            } else {
+                s.min_quality.min(rend.quality)
+            };
             s.count += 1;
             s.bytes += rend.bytes;
             s.max_bytes_seen = s.max_bytes_seen.max(rend.bytes);
@@ -825,26 +896,18 @@ fn measure_ours(group: &Group, opts: &Options, ticks_per_s: u64, rss_reset: bool
             }
         }
     }
-    let proc_ticks = process_cpu_ticks()? - proc0;
-    r.process_cpu_ms = proc_ticks as f64 * 1e3 / ticks_per_s as f64 / r.photos.max(1) as f64;
+    let thread_ms = (thread_cpu_ns()? - thread0) as f64 / 1e6;
+    let process_ms = (process_cpu_ticks()? - proc0) as f64 * 1e3 / ticks_per_s as f64;
+    r.other_threads_cpu_ms = (process_ms - thread_ms) / r.photos.max(1) as f64;
     r.peak_rss_kib = Some(status_kib("VmHWM")?);
-
-    // Decode alone, for the breakdown.
-    for path in &group.files {
-        let bytes = read(path)?;
-        let c0 = thread_cpu_ns()?;
-        let d = Photo::open(&bytes, opts).and_then(|p| p.decode(&opts.limits, decode_side));
-        let cpu = thread_cpu_ns()? - c0;
-        if let Ok(d) = d {
-            r.decode_cpu_ms.push(cpu as f64 / 1e6);
-            r.decode_dims.get_or_insert((d.scale_eighths, d.width, d.height));
-        }
-    }
     Ok(r)
 }
 
 fn vips_version() -> Option<String> {
-    let o = Command::new("vipsthumbnail").arg("--version").output().ok()?;
+    let o = Command::new("vipsthumbnail")
+        .arg("--version")
+        .output()
+        .ok()?;
     o.status
         .success()
         .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
@@ -852,7 +915,10 @@ fn vips_version() -> Option<String> {
 
 /// One vipsthumbnail process for the whole group; its CPU is cutime + cstime around the wait.
 fn measure_vips(group: &Group, out_root: &Path, ticks_per_s: u64) -> BenchResult<VipsResult> {
-    let name = group.dir.file_name().map_or("group".into(), |n| n.to_string_lossy().into_owned());
+    let name = group
+        .dir
+        .file_name()
+        .map_or("group".into(), |n| n.to_string_lossy().into_owned());
     let out = out_root.join(name);
     fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let c0 = children_cpu_ticks()?;
@@ -874,7 +940,11 @@ fn measure_vips(group: &Group, out_root: &Path, ticks_per_s: u64) -> BenchResult
         ));
     }
     let outputs = jpegs_in(&out)?;
-    let total: u64 = outputs.iter().filter_map(|p| fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let total: u64 = outputs
+        .iter()
+        .filter_map(|p| fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
     Ok(VipsResult {
         cpu_ms_per_photo: ticks as f64 * 1e3 / ticks_per_s as f64 / group.files.len() as f64,
         wall_s,
@@ -900,7 +970,10 @@ fn print_group(g: &Group, ours: &OursResult, vips: Option<&BenchResult<VipsResul
         g.files.len(),
         ours.input_bytes as f64 / g.files.len().max(1) as f64 / 1e6
     );
-    println!("  ours: userphoto::render, targets {}, in process, sequential, 1 thread", TARGETS.join(" + "));
+    println!(
+        "  ours: userphoto::render, targets {}, in process, sequential, 1 thread",
+        TARGETS.join(" + ")
+    );
     println!(
         "    CPU per photo (thread)   mean {:7.1} ms   p95 {:7.1} ms   min {:7.1} ms   max {:7.1} ms",
         mean(&ours.cpu_ms),
@@ -909,28 +982,36 @@ fn print_group(g: &Group, ours: &OursResult, vips: Option<&BenchResult<VipsResul
         percentile(&ours.cpu_ms, 100.0)
     );
     println!(
-        "    wall per photo           mean {:7.1} ms   (process CPU, all threads: {:.1} ms/photo)",
+        "    wall per photo           mean {:7.1} ms   (CPU on other threads: {:.1} ms/photo, /proc/self/stat)",
         mean(&ours.wall_ms),
-        ours.process_cpu_ms
+        ours.other_threads_cpu_ms
     );
     let dec = mean(&ours.decode_cpu_ms);
-    let dims = ours
-        .decode_dims
-        .map_or(String::new(), |(s, w, h)| format!("; DCT scale {s}/8 -> {w} x {h}"));
+    let dims = ours.decode_dims.map_or(String::new(), |(s, w, h)| {
+        format!("; DCT scale {s}/8 -> {w} x {h}")
+    });
     println!(
-        "    of which decode          mean {dec:7.1} ms   ({:.0} %; separate decode-only pass{dims})",
+        "    of which decode          mean {dec:7.1} ms   ({:.0} %; decode-only run right after each render{dims})",
         100.0 * dec / mean(&ours.cpu_ms)
     );
     println!(
-        "    of which resize+encode   mean {:7.1} ms   (render minus decode)",
-        mean(&ours.cpu_ms) - dec
+        "    of which resize+encode   mean {:7.1} ms   (per photo: render minus its decode-only run)",
+        mean(&ours.resize_encode_cpu_ms)
     );
     if let Some(k) = ours.peak_rss_kib {
         println!("    peak RSS during group    {:.1} MiB (VmHWM)", mib(k));
     }
     println!(
         "    {:<13} {:>9} {:>11} {:>10} {:>9} {:>9} {:>7} {:>9} {:>14}",
-        "target", "size", "mean bytes", "max bytes", "budget", "mean q", "min q", "attempts", "encoder"
+        "target",
+        "size",
+        "mean bytes",
+        "max bytes",
+        "budget",
+        "mean q",
+        "min q",
+        "attempts",
+        "encoder"
     );
     for (name, s) in &ours.targets {
         if s.count == 0 {
@@ -980,8 +1061,11 @@ fn cpu_model() -> String {
     fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("model name")?.split_once(':').map(|(_, v)| v.trim().to_string()))
+            s.lines().find_map(|l| {
+                l.strip_prefix("model name")?
+                    .split_once(':')
+                    .map(|(_, v)| v.trim().to_string())
+            })
         })
         .unwrap_or_else(|| "unknown CPU".into())
 }
@@ -995,18 +1079,26 @@ fn bench(args: &Args) -> BenchResult<()> {
         .map(|v| Group {
             label: format!("synthetic {} q92 {WIDTH}x{HEIGHT}", v.label),
             dir: args.corpus.join(v.dir),
-            files: (0..args.per_variant).map(|i| synthetic_path(&args.corpus, v, i)).collect(),
+            files: (0..args.per_variant)
+                .map(|i| synthetic_path(&args.corpus, v, i))
+                .collect(),
         })
         .collect();
     for g in &groups {
         if let Some(p) = g.files.iter().find(|p| !p.is_file()) {
-            return Err(format!("corpus file {} is missing after generation", p.display()));
+            return Err(format!(
+                "corpus file {} is missing after generation",
+                p.display()
+            ));
         }
     }
     let fixtures_dir = args.corpus.join(FIXTURES_DIR);
     let fixtures = jpegs_in(&fixtures_dir)?;
     if fixtures.is_empty() {
-        println!("fixtures: none ({} not found): group skipped", fixtures_source().display());
+        println!(
+            "fixtures: none ({} not found): group skipped",
+            fixtures_source().display()
+        );
     } else {
         groups.push(Group {
             label: "real fixtures (exif-orientation)".into(),
@@ -1036,7 +1128,8 @@ fn bench(args: &Args) -> BenchResult<()> {
     // Warm-up (not measured): first-use costs such as page faults of the allocator's arenas.
     let first = &groups[0].files[0];
     let bytes = fs::read(first).map_err(|e| format!("cannot read {}: {e}", first.display()))?;
-    userphoto::render(&bytes, &opts).map_err(|e| format!("warm-up render of {}: {e}", first.display()))?;
+    userphoto::render(&bytes, &opts)
+        .map_err(|e| format!("warm-up render of {}: {e}", first.display()))?;
     drop(bytes);
 
     let rss_before = status_kib("VmHWM")?;
@@ -1051,14 +1144,16 @@ fn bench(args: &Args) -> BenchResult<()> {
         }
     );
 
-    let vips_out = std::env::temp_dir().join(format!("userphoto-bench-vips-{}", std::process::id()));
+    let vips_out =
+        std::env::temp_dir().join(format!("userphoto-bench-vips-{}", std::process::id()));
     let mut rows = Vec::new();
     let mut peak_kib = rss_before;
     for g in &groups {
         let ours = measure_ours(g, &opts, ticks_per_s, rss_reset)?;
-        // The decode-only pass can only lower the peak, but count it too.
-        peak_kib = peak_kib.max(ours.peak_rss_kib.unwrap_or(0)).max(status_kib("VmHWM")?);
-        let v = vips.as_ref().map(|_| measure_vips(g, &vips_out, ticks_per_s));
+        peak_kib = peak_kib.max(ours.peak_rss_kib.unwrap_or(0));
+        let v = vips
+            .as_ref()
+            .map(|_| measure_vips(g, &vips_out, ticks_per_s));
         print_group(g, &ours, v.as_ref());
         rows.push((g.label.clone(), g.files.len(), ours, v));
     }
