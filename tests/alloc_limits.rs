@@ -39,6 +39,9 @@ fn bad_inputs_are_refused_within_a_small_allocation() {
         assert_eq!(err.code(), code);
         let extra = PEAK.load(Ordering::SeqCst) - base;
         // The largest legitimate allocation here is a small decode (the 300 x 200 PNG).
-        assert!(extra < 8 << 20, "{name}: peaked at {extra} bytes above the baseline");
+        assert!(
+            extra < 8 << 20,
+            "{name}: peaked at {extra} bytes above the baseline"
+        );
     }
 }

@@ -111,9 +111,20 @@ fn a_photo_already_right_for_graph_fits_as_it_is() {
     let out = userphoto::render(&fixture("Landscape_0.jpg"), &options()).unwrap();
     let graph = &out.renditions[0].data;
     let report = userphoto::validate(graph, &options()).unwrap();
-    assert_eq!(report.targets[0].verdict, userphoto::photo::Verdict::Fits, "{:?}", report.targets[0].problems);
-    assert_eq!(report.targets[1].verdict, userphoto::photo::Verdict::NeedsResize);
-    assert!(report.targets[1].problems.iter().any(|p| p.contains("larger than 96 x 96")));
+    assert_eq!(
+        report.targets[0].verdict,
+        userphoto::photo::Verdict::Fits,
+        "{:?}",
+        report.targets[0].problems
+    );
+    assert_eq!(
+        report.targets[1].verdict,
+        userphoto::photo::Verdict::NeedsResize
+    );
+    assert!(report.targets[1]
+        .problems
+        .iter()
+        .any(|p| p.contains("larger than 96 x 96")));
 }
 
 #[test]
@@ -122,9 +133,18 @@ fn small_sources_are_not_upscaled_unless_asked() {
     let out = userphoto::render(&fixture("Portrait_0.jpg"), &options()).unwrap();
     let small = &out.renditions[1].data;
     let again = userphoto::render(small, &options()).unwrap();
-    assert_eq!((again.renditions[0].width, again.renditions[0].height), (96, 96));
-    assert!(again.renditions[0].notes.iter().any(|n| n.contains("no upscaling")));
-    let up = Options { allow_upscale: true, ..options() };
+    assert_eq!(
+        (again.renditions[0].width, again.renditions[0].height),
+        (96, 96)
+    );
+    assert!(again.renditions[0]
+        .notes
+        .iter()
+        .any(|n| n.contains("no upscaling")));
+    let up = Options {
+        allow_upscale: true,
+        ..options()
+    };
     let again = userphoto::render(small, &up).unwrap();
     assert_eq!(again.renditions[0].width, 648);
 }

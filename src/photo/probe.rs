@@ -394,7 +394,9 @@ mod scan_tests {
 
     #[test]
     fn a_jpeg_with_thousands_of_scans_is_refused() {
-        let mut b = vec![0xFF, 0xD8, 0xFF, 0xC2, 0, 11, 8, 0, 64, 0, 64, 1, 1, 0x11, 0];
+        let mut b = vec![
+            0xFF, 0xD8, 0xFF, 0xC2, 0, 11, 8, 0, 64, 0, 64, 1, 1, 0x11, 0,
+        ];
         for _ in 0..=MAX_JPEG_SCANS {
             b.extend_from_slice(&[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0, 0, 0x12]);
         }
