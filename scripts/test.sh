@@ -9,4 +9,4 @@ cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 # `cargo test` links tests against the rlib only; the C program needs the cdylib too.
 cargo build --locked --lib
-cargo test --locked
+cargo test --locked --no-fail-fast

@@ -68,6 +68,50 @@ pub enum Error {
     #[error("JPEG encoder failed: {0}")]
     Encode(String),
 
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    #[error("authentication failed: {0}")]
+    Auth(String),
+
+    #[error("user {user:?} was not found in the directory")]
+    UserNotFound { user: String },
+
+    #[error("permission denied for user {user:?}: {detail}")]
+    Forbidden { user: String, detail: String },
+
+    #[error("photo updates for user {user:?} are blocked by the tenant's photo update policy (photoUpdateSettings source = onPremises): change the photo in on-premises Active Directory, or let an admin allow cloud updates")]
+    PolicyBlocked { user: String },
+
+    #[error("Microsoft Graph rejected the photo of user {user:?}: {detail}")]
+    ImageRejected { user: String, detail: String },
+
+    #[error("the photo of user {user:?} is {bytes} bytes; Microsoft Graph accepts at most {limit} bytes")]
+    TooLarge { user: String, bytes: u64, limit: u64 },
+
+    #[error("throttled by Microsoft Graph for user {user:?}: gave up after {attempts} attempts and {waited_ms} ms of waiting")]
+    Throttled { user: String, attempts: u32, waited_ms: u64 },
+
+    #[error("Microsoft Graph answered HTTP {status} for user {user:?}: {code}: {message}")]
+    Graph {
+        user: String,
+        status: u16,
+        code: String,
+        message: String,
+    },
+
+    #[error("network error talking to {host}: {detail}")]
+    Network { host: String, detail: String },
+
+    #[error("user {user:?} has no photo")]
+    NoPhoto { user: String },
+
+    #[error("cancelled")]
+    Cancelled,
+
+    #[error("journal {path}: {detail}")]
+    Journal { path: String, detail: String },
+
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -93,6 +137,19 @@ impl Error {
             Error::BudgetUnreachable { .. } => "budget-unreachable",
             Error::InvalidOptions(_) => "invalid-options",
             Error::Encode(_) => "encode-failed",
+            Error::Config(_) => "config",
+            Error::Auth(_) => "auth",
+            Error::UserNotFound { .. } => "user-not-found",
+            Error::Forbidden { .. } => "forbidden",
+            Error::PolicyBlocked { .. } => "policy-blocked",
+            Error::ImageRejected { .. } => "image-rejected",
+            Error::TooLarge { .. } => "too-large",
+            Error::Throttled { .. } => "throttled",
+            Error::Graph { .. } => "graph",
+            Error::Network { .. } => "network",
+            Error::NoPhoto { .. } => "no-photo",
+            Error::Cancelled => "cancelled",
+            Error::Journal { .. } => "journal",
             Error::Io { .. } => "io",
         }
     }

@@ -3,8 +3,11 @@
 //! The Rust API is safe and knows nothing about C; [`capi`] is the C ABI over it.
 
 pub mod capi;
+pub mod emulator;
 pub mod error;
+pub mod graph;
 pub mod photo;
+pub mod sync;
 pub mod targets;
 
 pub use error::{Error, Result};

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::photo::{self, Options};
 
 /// Status of a call. UP_STATUS_OK is 0; codes are never renumbered or reused.
-/// 1-99: calling errors; 100-199: photo errors.
+/// 1-99: calling errors; 100-199: photo errors; 200-299: Microsoft Graph and bulk-run errors.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum up_status {
@@ -44,6 +44,24 @@ pub enum up_status {
     UP_STATUS_BUDGET_UNREACHABLE = 109,
     UP_STATUS_ENCODE_FAILED = 110,
     UP_STATUS_IO = 111,
+    /// The client configuration is invalid (for example plain HTTP to a non-loopback host).
+    UP_STATUS_CONFIG = 200,
+    /// The token endpoint refused the credentials.
+    UP_STATUS_AUTH = 201,
+    UP_STATUS_USER_NOT_FOUND = 202,
+    UP_STATUS_FORBIDDEN = 203,
+    /// The tenant's photo update policy blocks cloud photo updates.
+    UP_STATUS_POLICY_BLOCKED = 204,
+    UP_STATUS_IMAGE_REJECTED = 205,
+    UP_STATUS_TOO_LARGE = 206,
+    /// Still throttled after the retry policy's attempts.
+    UP_STATUS_THROTTLED = 207,
+    /// Another Graph error; the message has the HTTP status and Graph's error code.
+    UP_STATUS_GRAPH = 208,
+    UP_STATUS_NETWORK = 209,
+    UP_STATUS_NO_PHOTO = 210,
+    UP_STATUS_CANCELLED = 211,
+    UP_STATUS_JOURNAL = 212,
 }
 
 use up_status::*;
@@ -70,6 +88,19 @@ const STATUS_NAMES: &[(up_status, &CStr)] = &[
     (UP_STATUS_BUDGET_UNREACHABLE, c"budget-unreachable"),
     (UP_STATUS_ENCODE_FAILED, c"encode-failed"),
     (UP_STATUS_IO, c"io"),
+    (UP_STATUS_CONFIG, c"config"),
+    (UP_STATUS_AUTH, c"auth"),
+    (UP_STATUS_USER_NOT_FOUND, c"user-not-found"),
+    (UP_STATUS_FORBIDDEN, c"forbidden"),
+    (UP_STATUS_POLICY_BLOCKED, c"policy-blocked"),
+    (UP_STATUS_IMAGE_REJECTED, c"image-rejected"),
+    (UP_STATUS_TOO_LARGE, c"too-large"),
+    (UP_STATUS_THROTTLED, c"throttled"),
+    (UP_STATUS_GRAPH, c"graph"),
+    (UP_STATUS_NETWORK, c"network"),
+    (UP_STATUS_NO_PHOTO, c"no-photo"),
+    (UP_STATUS_CANCELLED, c"cancelled"),
+    (UP_STATUS_JOURNAL, c"journal"),
 ];
 
 fn status_of(e: &Error) -> up_status {
