@@ -65,7 +65,7 @@
 #include <stdint.h>
 
 // Status of a call. UP_STATUS_OK is 0; codes are never renumbered or reused.
-// 1-99: calling errors; 100-199: photo errors.
+// 1-99: calling errors; 100-199: photo errors; 200-299: Microsoft Graph and bulk-run errors.
 typedef enum {
   UP_STATUS_OK = 0,
   // A required pointer was NULL.
@@ -95,6 +95,24 @@ typedef enum {
   UP_STATUS_BUDGET_UNREACHABLE = 109,
   UP_STATUS_ENCODE_FAILED = 110,
   UP_STATUS_IO = 111,
+  // The client configuration is invalid (for example plain HTTP to a non-loopback host).
+  UP_STATUS_CONFIG = 200,
+  // The token endpoint refused the credentials.
+  UP_STATUS_AUTH = 201,
+  UP_STATUS_USER_NOT_FOUND = 202,
+  UP_STATUS_FORBIDDEN = 203,
+  // The tenant's photo update policy blocks cloud photo updates.
+  UP_STATUS_POLICY_BLOCKED = 204,
+  UP_STATUS_IMAGE_REJECTED = 205,
+  UP_STATUS_TOO_LARGE = 206,
+  // Still throttled after the retry policy's attempts.
+  UP_STATUS_THROTTLED = 207,
+  // Another Graph error; the message has the HTTP status and Graph's error code.
+  UP_STATUS_GRAPH = 208,
+  UP_STATUS_NETWORK = 209,
+  UP_STATUS_NO_PHOTO = 210,
+  UP_STATUS_CANCELLED = 211,
+  UP_STATUS_JOURNAL = 212,
 } up_status;
 
 // Bytes owned by the library: an encoded photo or a UTF-8 JSON document (not

@@ -87,10 +87,18 @@ pub enum Error {
     ImageRejected { user: String, detail: String },
 
     #[error("the photo of user {user:?} is {bytes} bytes; Microsoft Graph accepts at most {limit} bytes")]
-    TooLarge { user: String, bytes: u64, limit: u64 },
+    TooLarge {
+        user: String,
+        bytes: u64,
+        limit: u64,
+    },
 
     #[error("throttled by Microsoft Graph for user {user:?}: gave up after {attempts} attempts and {waited_ms} ms of waiting")]
-    Throttled { user: String, attempts: u32, waited_ms: u64 },
+    Throttled {
+        user: String,
+        attempts: u32,
+        waited_ms: u64,
+    },
 
     #[error("Microsoft Graph answered HTTP {status} for user {user:?}: {code}: {message}")]
     Graph {

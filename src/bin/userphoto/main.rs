@@ -16,6 +16,8 @@ use userphoto::photo::{Crop, Verdict};
 use userphoto::targets::{TargetRequest, TargetSpecRequest, DEFAULT_LIMITS, PROFILES};
 use userphoto::{Error, Options};
 
+mod cloud;
+
 /// Print a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
 macro_rules! out {
     ($($t:tt)*) => {{
@@ -50,6 +52,53 @@ enum Command {
         /// Output folder (created if missing).
         #[arg(long, short)]
         out: PathBuf,
+    },
+    /// Render a photo for Microsoft Graph (648 x 648, within 4 MB) and upload it.
+    Upload {
+        #[command(flatten)]
+        connection: cloud::Connection,
+        /// User principal name, object id or mail.
+        #[arg(long)]
+        user: String,
+        /// Upload the bytes as they are (they must already be a JPEG or PNG within 4 MB).
+        #[arg(long)]
+        no_resize: bool,
+        #[arg(long)]
+        json: bool,
+        file: PathBuf,
+    },
+    /// Upload a whole feed (CSV or folder): incremental, resumable, one result per user.
+    Sync {
+        #[command(flatten)]
+        connection: cloud::Connection,
+        #[command(flatten)]
+        args: cloud::SyncArgs,
+    },
+    /// Download users' current photos (a backup before overwriting).
+    Export {
+        #[command(flatten)]
+        connection: cloud::Connection,
+        #[arg(long, required = true, num_args = 1..)]
+        user: Vec<String>,
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Remove users' photos.
+    Remove {
+        #[command(flatten)]
+        connection: cloud::Connection,
+        #[arg(long, required = true, num_args = 1..)]
+        user: Vec<String>,
+    },
+    /// Run the local Graph emulator (token endpoint and photo API) until Ctrl+C.
+    Emulate {
+        /// JSON configuration: apps, users, throttling, faults (see README).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        port: Option<u16>,
+        #[arg(long)]
+        https: bool,
     },
     /// List the built-in targets and their limits.
     Targets {
@@ -362,10 +411,35 @@ fn finish(json: bool, results: Vec<serde_json::Value>, failed: usize, total: usi
 }
 
 fn main() -> ExitCode {
+    // Diagnostics go to stderr, filtered by RUST_LOG (off by default). Secrets never reach
+    // them: tokens and keys are held in a type that prints as ***.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     match &cli.command {
         Command::Validate { common } => validate(common),
         Command::Resize { common, out } => resize(common, out),
+        Command::Upload {
+            connection,
+            user,
+            no_resize,
+            json,
+            file,
+        } => cloud::upload(connection, user, file, *no_resize, *json),
+        Command::Sync { connection, args } => cloud::sync_cmd(connection, args),
+        Command::Export {
+            connection,
+            user,
+            out,
+        } => cloud::export(connection, user, out),
+        Command::Remove { connection, user } => cloud::remove(connection, user),
+        Command::Emulate {
+            config,
+            port,
+            https,
+        } => cloud::emulate(config.as_deref(), *port, *https),
         Command::Targets { json } => {
             if *json {
                 out!(

@@ -1,0 +1,484 @@
+//! The Microsoft Graph commands: upload, sync, export, remove, emulate.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use bytes::Bytes;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use userphoto::graph::{
+    runtime, AssertionAlgorithm, Credential, Environment, GraphClient, GraphConfig, Secret,
+};
+use userphoto::sync::{self, feed, report, Event, Status, SyncOptions};
+use userphoto::targets::TargetRequest;
+use userphoto::{Error, Options};
+
+/// How to reach the tenant. Secrets never go on the command line: they come from a config
+/// file or from environment variables named here.
+#[derive(Args, Debug)]
+pub struct Connection {
+    /// JSON file with the whole connection (see README); the flags below override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Tenant id or domain (e.g. contoso.onmicrosoft.com).
+    #[arg(long)]
+    tenant: Option<String>,
+    /// Application (client) id.
+    #[arg(long)]
+    client_id: Option<String>,
+    /// Environment variable holding the client secret.
+    #[arg(long, default_value = "USERPHOTO_CLIENT_SECRET")]
+    client_secret_env: String,
+    /// Certificate (PEM) for a client assertion; the private key is in --private-key or in
+    /// the same file.
+    #[arg(long)]
+    certificate: Option<PathBuf>,
+    #[arg(long)]
+    private_key: Option<PathBuf>,
+    /// RS256 (x5t, the default) or PS256 (x5t#S256).
+    #[arg(long, default_value = "RS256", value_parser = ["RS256", "PS256"])]
+    assertion_algorithm: String,
+    /// Use the managed identity of the Azure resource this runs on.
+    #[arg(long)]
+    managed_identity: bool,
+    /// Client id of a user-assigned managed identity.
+    #[arg(long)]
+    identity_client_id: Option<String>,
+    /// Environment variable holding a ready access token.
+    #[arg(long)]
+    access_token_env: Option<String>,
+    /// Global, USGov, USGovDoD or China.
+    #[arg(long)]
+    environment: Option<String>,
+    /// Explicit token authority URL (e.g. the emulator's).
+    #[arg(long)]
+    authority: Option<String>,
+    /// Explicit Graph endpoint URL (e.g. the emulator's).
+    #[arg(long)]
+    graph_endpoint: Option<String>,
+    /// An extra trusted root certificate (PEM), e.g. the emulator's test CA.
+    #[arg(long)]
+    ca_file: Option<PathBuf>,
+    /// Requests in flight at most (the Photo API allows 4 per app).
+    #[arg(long)]
+    max_concurrency: Option<usize>,
+}
+
+fn usage(msg: impl std::fmt::Display) -> Error {
+    Error::Config(msg.to_string())
+}
+
+impl Connection {
+    pub fn client(&self) -> Result<GraphClient, Error> {
+        let mut config: GraphConfig = match &self.config {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| Error::Io {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+                serde_json::from_str(&text).map_err(|e| usage(format!("{}: {e}", p.display())))?
+            }
+            None => GraphConfig {
+                tenant: None,
+                client_id: None,
+                credential: self.credential()?,
+                environment: Environment::Global,
+                authority: None,
+                graph_endpoint: None,
+                max_concurrency: userphoto::graph::client::DEFAULT_MAX_CONCURRENCY,
+                retry: Default::default(),
+                timeout_secs: 60,
+                extra_ca_pem: None,
+            },
+        };
+        if self.config.is_some() && self.has_credential_flag() {
+            config.credential = self.credential()?;
+        }
+        if let Some(t) = &self.tenant {
+            config.tenant = Some(t.clone());
+        }
+        if let Some(c) = &self.client_id {
+            config.client_id = Some(c.clone());
+        }
+        if let Some(e) = &self.environment {
+            config.environment = serde_json::from_value(json!(e)).map_err(|_| {
+                usage(format!(
+                    "--environment {e:?}: use Global, USGov, USGovDoD or China"
+                ))
+            })?;
+        }
+        if let Some(a) = &self.authority {
+            config.authority = Some(a.clone());
+        }
+        if let Some(g) = &self.graph_endpoint {
+            config.graph_endpoint = Some(g.clone());
+        }
+        if let Some(p) = &self.ca_file {
+            config.extra_ca_pem = Some(std::fs::read_to_string(p).map_err(|source| Error::Io {
+                path: p.display().to_string(),
+                source,
+            })?);
+        }
+        if let Some(n) = self.max_concurrency {
+            config.max_concurrency = n;
+        }
+        GraphClient::new(config)
+    }
+
+    fn has_credential_flag(&self) -> bool {
+        self.certificate.is_some()
+            || self.managed_identity
+            || self.access_token_env.is_some()
+            || std::env::var_os(&self.client_secret_env).is_some()
+    }
+
+    fn credential(&self) -> Result<Credential, Error> {
+        let env = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(Secret::new)
+        };
+        if let Some(var) = &self.access_token_env {
+            let token = env(var).ok_or_else(|| {
+                usage(format!(
+                    "environment variable {var} (--access-token-env) is not set"
+                ))
+            })?;
+            return Ok(Credential::AccessToken { token });
+        }
+        if let Some(cert) = &self.certificate {
+            return Ok(Credential::Certificate {
+                certificate_pem: None,
+                certificate_path: Some(cert.display().to_string()),
+                private_key_pem: None,
+                private_key_path: self.private_key.as_ref().map(|p| p.display().to_string()),
+                algorithm: if self.assertion_algorithm == "PS256" {
+                    AssertionAlgorithm::PS256
+                } else {
+                    AssertionAlgorithm::RS256
+                },
+            });
+        }
+        if self.managed_identity {
+            return Ok(Credential::ManagedIdentity {
+                client_id: self.identity_client_id.clone(),
+                identity_endpoint: None,
+                identity_header: None,
+                imds_endpoint: None,
+            });
+        }
+        match env(&self.client_secret_env) {
+            Some(secret) => Ok(Credential::Secret { secret }),
+            None => Err(usage(format!(
+                "no credential: set {} to the client secret, or use --certificate, --managed-identity, --access-token-env or --config",
+                self.client_secret_env
+            ))),
+        }
+    }
+}
+
+/// Print one user's result as a line (or JSON line).
+fn print_result(r: &sync::UserResult, json_lines: bool) {
+    let mut out = std::io::stdout().lock();
+    if json_lines {
+        let _ = writeln!(out, "{}", serde_json::to_string(r).unwrap_or_default());
+        return;
+    }
+    let status = serde_json::to_value(r.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let detail = match (r.status, &r.error) {
+        (_, Some(e)) => format!("[{}] {e}", r.error_code.unwrap_or("error")),
+        (Status::Uploaded, None) => format!(
+            "{} x {}, {} bytes, quality {}, {} attempt(s)",
+            r.width.unwrap_or(0),
+            r.height.unwrap_or(0),
+            r.bytes.unwrap_or(0),
+            r.quality.unwrap_or(0),
+            r.attempts
+        ),
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "{:<9} {}  {detail}", status, r.user);
+}
+
+fn fail(e: &Error) -> ExitCode {
+    eprintln!("userphoto: error [{}]: {e}", e.code());
+    ExitCode::from(match e {
+        Error::Config(_) | Error::InvalidOptions(_) => 2,
+        _ => 1,
+    })
+}
+
+fn graph_options() -> Options {
+    Options {
+        targets: vec![TargetRequest::Name("graph".into())],
+        ..Options::default()
+    }
+}
+
+pub fn upload(
+    conn: &Connection,
+    user: &str,
+    file: &Path,
+    no_resize: bool,
+    json_out: bool,
+) -> ExitCode {
+    let client = match conn.client() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(source) => {
+            return fail(&Error::Io {
+                path: file.display().to_string(),
+                source,
+            })
+        }
+    };
+    let result = (|| {
+        let data = if no_resize {
+            bytes
+        } else {
+            let mut out = userphoto::render(&bytes, &graph_options())?;
+            out.renditions.remove(0).data
+        };
+        runtime().block_on(client.put_photo(user, Bytes::from(data)))
+    })();
+    match result {
+        Ok(o) => {
+            if json_out {
+                println!("{}", serde_json::to_string(&o).unwrap_or_default());
+            } else {
+                println!(
+                    "uploaded  {}  {} bytes, {} attempt(s)",
+                    o.user, o.bytes, o.attempts
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// CSV feed with a user column and a photo path column.
+    #[arg(long, conflicts_with = "folder", required_unless_present = "folder")]
+    csv: Option<PathBuf>,
+    /// Folder feed: each file's name (without extension) is the user.
+    #[arg(long)]
+    folder: Option<PathBuf>,
+    /// CSV user column (default: the first of UserPrincipalName, UPN, Identity, User, Id, ObjectId, Mail).
+    #[arg(long)]
+    user_column: Option<String>,
+    /// CSV photo path column (default: the first of Path, FullName, Photo, PhotoPath, File).
+    #[arg(long)]
+    path_column: Option<String>,
+    /// Journal (SQLite) that makes runs incremental and resumable.
+    #[arg(long, default_value = "userphoto-journal.sqlite")]
+    journal: PathBuf,
+    /// Upload even photos the journal says are unchanged.
+    #[arg(long)]
+    force: bool,
+    #[arg(long)]
+    report_csv: Option<PathBuf>,
+    #[arg(long)]
+    report_json: Option<PathBuf>,
+    /// Users worked on at once.
+    #[arg(long, default_value_t = 8)]
+    workers: usize,
+    /// One JSON line per user on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn sync_cmd(conn: &Connection, args: &SyncArgs) -> ExitCode {
+    let client = match conn.client() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let items = match (&args.csv, &args.folder) {
+        (Some(csv), _) => feed::read_csv(
+            csv,
+            args.user_column.as_deref(),
+            args.path_column.as_deref(),
+        ),
+        (None, Some(dir)) => feed::read_folder(dir),
+        (None, None) => Err(usage("give --csv or --folder")),
+    };
+    let items = match items {
+        Ok(i) => i,
+        Err(e) => return fail(&e),
+    };
+    let total = items.len() as u64;
+    let bar = if std::io::stderr().is_terminal() && !args.json {
+        let b = ProgressBar::new(total);
+        b.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let options = SyncOptions {
+        force: args.force,
+        journal: Some(args.journal.clone()),
+        workers: args.workers,
+        ..Default::default()
+    };
+    let outcome = sync::run(client, items, options, |e| match e {
+        Event::Result(r) => bar.suspend(|| print_result(r, args.json)),
+        Event::Progress { done, .. } => bar.set_position(*done),
+        Event::Finished(_) => bar.finish_and_clear(),
+    });
+    let (results, summary) = match outcome {
+        Ok(v) => v,
+        Err(e) => return fail(&e),
+    };
+    let written = args
+        .report_csv
+        .as_deref()
+        .map(|p| report::write_csv(p, &results).map(|_| p))
+        .into_iter()
+        .chain(
+            args.report_json
+                .as_deref()
+                .map(|p| report::write_json(p, &results, &summary).map(|_| p)),
+        );
+    for w in written {
+        match w {
+            Ok(p) => eprintln!("report: {}", p.display()),
+            Err(e) => return fail(&e),
+        }
+    }
+    eprintln!(
+        "{} users: {} uploaded, {} unchanged, {} failed, {} skipped",
+        summary.total, summary.uploaded, summary.unchanged, summary.failed, summary.skipped
+    );
+    if summary.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A file name for a user's exported photo (UPNs may hold characters file systems refuse).
+fn file_name_for(user: &str) -> String {
+    user.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "@.-_'".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+pub fn export(conn: &Connection, users: &[String], out: &Path) -> ExitCode {
+    let client = match conn.client() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    if let Err(source) = std::fs::create_dir_all(out) {
+        return fail(&Error::Io {
+            path: out.display().to_string(),
+            source,
+        });
+    }
+    let mut failed = 0;
+    for user in users {
+        match runtime().block_on(client.get_photo(user)) {
+            Ok((bytes, content_type)) => {
+                let ext = if content_type.as_deref() == Some("image/png") {
+                    "png"
+                } else {
+                    "jpg"
+                };
+                let path = out.join(format!("{}.{ext}", file_name_for(user)));
+                match std::fs::write(&path, &bytes) {
+                    Ok(()) => println!(
+                        "exported  {user}  {} bytes -> {}",
+                        bytes.len(),
+                        path.display()
+                    ),
+                    Err(source) => {
+                        failed += 1;
+                        eprintln!(
+                            "{user}: error [io]: {}",
+                            Error::Io {
+                                path: path.display().to_string(),
+                                source
+                            }
+                        );
+                    }
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("{user}: error [{}]: {e}", e.code());
+            }
+        }
+    }
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub fn remove(conn: &Connection, users: &[String]) -> ExitCode {
+    let client = match conn.client() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let mut failed = 0;
+    for user in users {
+        match runtime().block_on(client.delete_photo(user)) {
+            Ok(()) => println!("removed   {user}"),
+            Err(e) => {
+                failed += 1;
+                eprintln!("{user}: error [{}]: {e}", e.code());
+            }
+        }
+    }
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub fn emulate(config: Option<&Path>, port: Option<u16>, https: bool) -> ExitCode {
+    let mut cfg: userphoto::emulator::EmulatorConfig = match config {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(text) => match serde_json::from_str(&text) {
+                Ok(c) => c,
+                Err(e) => return fail(&usage(format!("{}: {e}", p.display()))),
+            },
+            Err(source) => {
+                return fail(&Error::Io {
+                    path: p.display().to_string(),
+                    source,
+                })
+            }
+        },
+        None => Default::default(),
+    };
+    if let Some(p) = port {
+        cfg.port = p;
+    }
+    cfg.https |= https;
+    match userphoto::emulator::run_forever(cfg) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}

@@ -1,0 +1,279 @@
+//! Credentials and access tokens: client secret, certificate (JWT client assertion), managed
+//! identity, or a caller-supplied token. Tokens are cached until shortly before expiry.
+
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use serde::{Deserialize, Deserializer};
+use sha1::Digest;
+
+use crate::error::{Error, Result};
+
+/// A secret value (client secret, private key, access token). Never printed: Debug and
+/// Display show `***`, and it is not serialisable.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The value, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+/// The cloud the tenant lives in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Environment {
+    #[default]
+    Global,
+    #[serde(rename = "USGov")]
+    UsGov,
+    #[serde(rename = "USGovDoD")]
+    UsGovDod,
+    China,
+}
+
+impl Environment {
+    /// (authority, Graph endpoint) of the cloud.
+    pub fn endpoints(self) -> (&'static str, &'static str) {
+        match self {
+            Environment::Global => (
+                "https://login.microsoftonline.com",
+                "https://graph.microsoft.com",
+            ),
+            Environment::UsGov => (
+                "https://login.microsoftonline.us",
+                "https://graph.microsoft.us",
+            ),
+            Environment::UsGovDod => (
+                "https://login.microsoftonline.us",
+                "https://dod-graph.microsoft.us",
+            ),
+            Environment::China => (
+                "https://login.chinacloudapi.cn",
+                "https://microsoftgraph.chinacloudapi.cn",
+            ),
+        }
+    }
+}
+
+/// Signature scheme of a certificate's client assertion.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum AssertionAlgorithm {
+    /// RS256 with `x5t` (SHA-1 thumbprint): what Entra ID has accepted longest.
+    #[default]
+    RS256,
+    /// PS256 with `x5t#S256` (SHA-256 thumbprint): Microsoft's current recommendation.
+    PS256,
+}
+
+/// How the app proves who it is. JSON: `{"type": "secret", "secret": "..."}`,
+/// `{"type": "certificate", "certificate_pem": "...", "private_key_pem": "...", "algorithm": "RS256"}`
+/// (or `certificate_path`/`private_key_path`), `{"type": "managed_identity", "client_id": null}`,
+/// `{"type": "access_token", "token": "..."}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Credential {
+    Secret {
+        secret: Secret,
+    },
+    Certificate {
+        #[serde(default)]
+        certificate_pem: Option<String>,
+        #[serde(default)]
+        certificate_path: Option<String>,
+        #[serde(default)]
+        private_key_pem: Option<Secret>,
+        #[serde(default)]
+        private_key_path: Option<String>,
+        #[serde(default)]
+        algorithm: AssertionAlgorithm,
+    },
+    ManagedIdentity {
+        /// A user-assigned identity's client id; system-assigned when absent.
+        #[serde(default)]
+        client_id: Option<String>,
+        /// Overrides `IDENTITY_ENDPOINT` (App Service / Functions / Automation style).
+        #[serde(default)]
+        identity_endpoint: Option<String>,
+        /// Overrides `IDENTITY_HEADER`.
+        #[serde(default)]
+        identity_header: Option<Secret>,
+        /// Overrides the instance metadata endpoint used when there is no identity endpoint.
+        #[serde(default)]
+        imds_endpoint: Option<String>,
+    },
+    AccessToken {
+        token: Secret,
+    },
+}
+
+/// A loaded certificate credential.
+#[derive(Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    key_pem: Secret,
+    algorithm: AssertionAlgorithm,
+}
+
+impl Certificate {
+    pub fn load(cert_pem: &str, key_pem: Secret, algorithm: AssertionAlgorithm) -> Result<Self> {
+        let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem.as_bytes())
+            .map_err(|e| Error::Config(format!("the certificate is not a PEM certificate: {e}")))?;
+        if pem.label != "CERTIFICATE" {
+            return Err(Error::Config(format!(
+                "the certificate PEM holds {:?}, not CERTIFICATE",
+                pem.label
+            )));
+        }
+        jsonwebtoken::EncodingKey::from_rsa_pem(key_pem.expose().as_bytes()).map_err(|_| {
+            Error::Config("the private key is not an RSA private key in PEM form".into())
+        })?;
+        Ok(Certificate {
+            der: pem.contents,
+            key_pem,
+            algorithm,
+        })
+    }
+
+    /// A signed client assertion for `audience` (the token endpoint URL).
+    pub fn assertion(&self, client_id: &str, audience: &str) -> Result<Secret> {
+        let mut header = jsonwebtoken::Header::new(match self.algorithm {
+            AssertionAlgorithm::RS256 => jsonwebtoken::Algorithm::RS256,
+            AssertionAlgorithm::PS256 => jsonwebtoken::Algorithm::PS256,
+        });
+        match self.algorithm {
+            AssertionAlgorithm::RS256 => {
+                header.x5t = Some(URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&self.der)))
+            }
+            AssertionAlgorithm::PS256 => {
+                header.x5t_s256 = Some(URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&self.der)))
+            }
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let jti: [u8; 16] = rand::random();
+        let claims = serde_json::json!({
+            "aud": audience,
+            "iss": client_id,
+            "sub": client_id,
+            "jti": hex(&jti),
+            "nbf": now,
+            "iat": now,
+            "exp": now + 600,
+        });
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(self.key_pem.expose().as_bytes())
+            .map_err(|_| {
+                Error::Config("the private key is not an RSA private key in PEM form".into())
+            })?;
+        jsonwebtoken::encode(&header, &claims, &key)
+            .map(Secret)
+            .map_err(|e| Error::Config(format!("cannot sign the client assertion: {e}")))
+    }
+
+    /// SHA-1 thumbprint in hex, as Entra ID and Windows show it.
+    pub fn thumbprint(&self) -> String {
+        hex(&sha1::Sha1::digest(&self.der))
+    }
+
+    /// The certificate DER, base64 (for display and registration).
+    pub fn der_base64(&self) -> String {
+        STANDARD.encode(&self.der)
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A cached access token.
+#[derive(Clone)]
+pub struct Token {
+    pub value: Secret,
+    pub expires_at: Instant,
+    pub lifetime: Duration,
+}
+
+impl Token {
+    pub fn new(value: Secret, expires_in: Duration) -> Self {
+        Token {
+            value,
+            expires_at: Instant::now() + expires_in,
+            lifetime: expires_in,
+        }
+    }
+
+    /// Still good for a while: refreshed when less than a tenth of its life (at most five
+    /// minutes) remains.
+    pub fn is_fresh(&self) -> bool {
+        let margin = (self.lifetime / 10).min(Duration::from_secs(300));
+        Instant::now() + margin < self.expires_at
+    }
+}
+
+/// Read a token response's lifetime: `expires_in` (seconds, number or string) or
+/// `expires_on` (unix seconds, as managed identity endpoints answer).
+pub fn token_lifetime(v: &serde_json::Value) -> Duration {
+    let num = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_u64().or_else(|| x.as_str()?.parse().ok()))
+    };
+    if let Some(s) = num("expires_in") {
+        return Duration::from_secs(s);
+    }
+    if let Some(on) = num("expires_on") {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        return Duration::from_secs(on.saturating_sub(now));
+    }
+    Duration::from_secs(300)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let c: Credential =
+            serde_json::from_str(r#"{"type":"secret","secret":"hunter2-value"}"#).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn lifetimes() {
+        assert_eq!(
+            token_lifetime(&serde_json::json!({"expires_in": 3599})),
+            Duration::from_secs(3599)
+        );
+        assert_eq!(
+            token_lifetime(&serde_json::json!({"expires_in": "60"})),
+            Duration::from_secs(60)
+        );
+        let t = Token::new(Secret::new("x"), Duration::from_secs(3600));
+        assert!(t.is_fresh());
+        let t = Token::new(Secret::new("x"), Duration::from_millis(0));
+        assert!(!t.is_fresh());
+    }
+}

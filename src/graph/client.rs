@@ -1,0 +1,735 @@
+//! The Microsoft Graph photo client: one reqwest client, one token cache, one retry policy,
+//! at most `max_concurrency` requests in flight.
+
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, Semaphore};
+
+use super::auth::{Certificate, Credential, Environment, Secret, Token};
+use super::retry::{is_retryable_status, parse_retry_after, RetryPolicy};
+use crate::error::{Error, Result};
+use crate::targets::GRAPH;
+
+/// Default limit of requests in flight: the Photo API's published per-app concurrency.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
+
+/// How to reach and authenticate to a tenant. JSON (C ABI, CLI config file):
+/// `{"tenant": "contoso.onmicrosoft.com", "client_id": "...", "credential": {...},
+///   "environment": "Global"|"USGov"|"USGovDoD"|"China", "authority": null, "graph_endpoint": null,
+///   "max_concurrency": 4, "retry": {...}, "timeout_secs": 60, "extra_ca_pem": null}`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraphConfig {
+    #[serde(default)]
+    pub tenant: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    pub credential: Credential,
+    #[serde(default)]
+    pub environment: Environment,
+    /// Explicit token authority (overrides the environment's), e.g. the emulator's URL.
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// Explicit Graph endpoint (overrides the environment's).
+    #[serde(default)]
+    pub graph_endpoint: Option<String>,
+    #[serde(default = "default_concurrency")]
+    pub max_concurrency: usize,
+    #[serde(default)]
+    pub retry: RetryPolicy,
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// An extra trusted root (PEM), e.g. a test CA; certificates are always verified.
+    #[serde(default)]
+    pub extra_ca_pem: Option<String>,
+}
+
+fn default_concurrency() -> usize {
+    DEFAULT_MAX_CONCURRENCY
+}
+fn default_timeout() -> u64 {
+    60
+}
+
+/// What an upload did.
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadOutcome {
+    pub user: String,
+    pub bytes: u64,
+    pub attempts: u32,
+    pub waited_ms: u64,
+}
+
+/// Graph's metadata of a user's photo.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PhotoMeta {
+    #[serde(rename = "@odata.mediaEtag", default)]
+    pub etag: Option<String>,
+    #[serde(rename = "@odata.mediaContentType", default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub width: Option<u32>,
+    #[serde(default)]
+    pub height: Option<u32>,
+}
+
+enum Auth {
+    Secret(Secret),
+    Certificate(Certificate),
+    ManagedIdentity {
+        client_id: Option<String>,
+        endpoint: Option<(String, Secret)>,
+        imds: String,
+    },
+    Fixed(Secret),
+}
+
+struct Inner {
+    http: reqwest::Client,
+    authority: String,
+    graph: String,
+    tenant: Option<String>,
+    client_id: Option<String>,
+    auth: Auth,
+    token: Mutex<Option<Token>>,
+    permits: Semaphore,
+    retry: RetryPolicy,
+}
+
+/// A Graph client; cheap to clone, safe to share between threads and tasks.
+#[derive(Clone)]
+pub struct GraphClient {
+    inner: Arc<Inner>,
+}
+
+/// The library's tokio runtime, created once, used by the blocking doors (CLI, C ABI).
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("userphoto")
+            .enable_all()
+            .build()
+            .expect("the tokio runtime starts")
+    })
+}
+
+/// Plain HTTP only to loopback (and to the instance metadata address for managed identity).
+fn check_endpoint(url: &str, what: &str, allow_link_local: bool) -> Result<String> {
+    let u = reqwest::Url::parse(url)
+        .map_err(|e| Error::Config(format!("{what} {url:?} is not a URL: {e}")))?;
+    let host = u.host_str().unwrap_or_default().trim_matches(['[', ']']);
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let link_local = allow_link_local && host == "169.254.169.254";
+    match u.scheme() {
+        "https" => {}
+        "http" if loopback || link_local => {}
+        s => {
+            return Err(Error::Config(format!(
+                "{what} {url:?} uses {s}; only https is allowed (plain http only to loopback hosts)"
+            )))
+        }
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+/// Characters left as they are in a path segment; everything else is percent-encoded
+/// (`#` of guest UPNs, `'`, non-ASCII letters as UTF-8).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
+
+/// The `/users/...` path of a user id or UPN. A UPN starting with `$` uses the key form
+/// `users('...')` that Graph requires for it.
+pub fn user_path(user: &str) -> String {
+    if user.starts_with('$') {
+        let quoted = user.replace('\'', "''");
+        format!("users('{}')", utf8_percent_encode(&quoted, SEGMENT))
+    } else {
+        format!("users/{}", utf8_percent_encode(user, SEGMENT))
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct GraphErrorBody {
+    #[serde(default)]
+    error: GraphErrorDetail,
+}
+#[derive(Deserialize, Default)]
+struct GraphErrorDetail {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// A finished request: status, headers we need and body.
+struct Reply {
+    status: StatusCode,
+    body: Bytes,
+    content_type: Option<String>,
+    attempts: u32,
+    waited: Duration,
+}
+
+impl Reply {
+    fn error_detail(&self) -> (String, String) {
+        let b: GraphErrorBody = serde_json::from_slice(&self.body).unwrap_or_default();
+        let code = if b.error.code.is_empty() {
+            self.status.as_str().to_string()
+        } else {
+            b.error.code
+        };
+        let mut message = b.error.message;
+        message.truncate(500);
+        (code, message)
+    }
+}
+
+impl GraphClient {
+    pub fn new(config: GraphConfig) -> Result<Self> {
+        let (env_authority, env_graph) = config.environment.endpoints();
+        let authority = check_endpoint(
+            config.authority.as_deref().unwrap_or(env_authority),
+            "authority",
+            false,
+        )?;
+        let graph = check_endpoint(
+            config.graph_endpoint.as_deref().unwrap_or(env_graph),
+            "Graph endpoint",
+            false,
+        )?;
+        if config.max_concurrency == 0 {
+            return Err(Error::Config("max_concurrency must be at least 1".into()));
+        }
+        let need = |v: &Option<String>, what: &str| {
+            v.clone()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| Error::Config(format!("{what} is required for this credential")))
+        };
+        let auth = match config.credential {
+            Credential::Secret { secret } => {
+                need(&config.tenant, "tenant")?;
+                need(&config.client_id, "client_id")?;
+                Auth::Secret(secret)
+            }
+            Credential::Certificate {
+                certificate_pem,
+                certificate_path,
+                private_key_pem,
+                private_key_path,
+                algorithm,
+            } => {
+                need(&config.tenant, "tenant")?;
+                need(&config.client_id, "client_id")?;
+                let read = |p: &str| {
+                    std::fs::read_to_string(p).map_err(|source| Error::Io {
+                        path: p.to_string(),
+                        source,
+                    })
+                };
+                let cert =
+                    match (certificate_pem, certificate_path) {
+                        (Some(pem), _) => pem,
+                        (None, Some(p)) => read(&p)?,
+                        (None, None) => return Err(Error::Config(
+                            "a certificate credential needs certificate_pem or certificate_path"
+                                .into(),
+                        )),
+                    };
+                let key = match (private_key_pem, private_key_path) {
+                    (Some(k), _) => k,
+                    (None, Some(p)) => Secret::new(read(&p)?),
+                    // A combined PEM file holds the key after the certificate.
+                    (None, None) => Secret::new(cert.clone()),
+                };
+                Auth::Certificate(Certificate::load(&cert, key, algorithm)?)
+            }
+            Credential::ManagedIdentity {
+                client_id,
+                identity_endpoint,
+                identity_header,
+                imds_endpoint,
+            } => {
+                let endpoint =
+                    identity_endpoint.or_else(|| std::env::var("IDENTITY_ENDPOINT").ok());
+                let header = identity_header
+                    .or_else(|| std::env::var("IDENTITY_HEADER").ok().map(Secret::new));
+                let endpoint = match (endpoint, header) {
+                    (Some(e), Some(h)) => Some((check_endpoint(&e, "identity endpoint", true)?, h)),
+                    _ => None,
+                };
+                let imds = check_endpoint(
+                    imds_endpoint
+                        .as_deref()
+                        .unwrap_or("http://169.254.169.254/metadata/identity/oauth2/token"),
+                    "instance metadata endpoint",
+                    true,
+                )?;
+                Auth::ManagedIdentity {
+                    client_id,
+                    endpoint,
+                    imds,
+                }
+            }
+            Credential::AccessToken { token } => Auth::Fixed(token),
+        };
+        let mut builder = reqwest::Client::builder()
+            .timeout(Duration::from_secs(config.timeout_secs.max(1)))
+            .connect_timeout(Duration::from_secs(15))
+            .user_agent(concat!("UserPhoto/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = &config.extra_ca_pem {
+            let cert = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| {
+                Error::Config(format!("extra_ca_pem is not a PEM certificate: {e}"))
+            })?;
+            builder = builder.tls_certs_merge([cert]);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(GraphClient {
+            inner: Arc::new(Inner {
+                http,
+                authority,
+                graph,
+                tenant: config.tenant,
+                client_id: config.client_id,
+                auth,
+                token: Mutex::new(None),
+                permits: Semaphore::new(config.max_concurrency),
+                retry: config.retry,
+            }),
+        })
+    }
+
+    pub fn graph_endpoint(&self) -> &str {
+        &self.inner.graph
+    }
+
+    fn host(&self) -> String {
+        reqwest::Url::parse(&self.inner.graph)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// A valid access token, from the cache or freshly fetched.
+    async fn token(&self) -> Result<Secret> {
+        let mut slot = self.inner.token.lock().await;
+        if let Some(t) = slot.as_ref().filter(|t| t.is_fresh()) {
+            return Ok(t.value.clone());
+        }
+        let t = self.fetch_token().await?;
+        let v = t.value.clone();
+        *slot = Some(t);
+        Ok(v)
+    }
+
+    /// Forget `used` if it is still the cached token (another task may have refreshed it).
+    async fn invalidate(&self, used: &Secret) {
+        let mut slot = self.inner.token.lock().await;
+        if slot.as_ref().is_some_and(|t| &t.value == used) {
+            *slot = None;
+        }
+    }
+
+    async fn fetch_token(&self) -> Result<Token> {
+        let i = &self.inner;
+        let scope = format!("{}/.default", i.graph);
+        let tenant = i.tenant.as_deref().unwrap_or_default();
+        let client_id = i.client_id.as_deref().unwrap_or_default();
+        let token_url = format!("{}/{}/oauth2/v2.0/token", i.authority, tenant);
+        let request = match &i.auth {
+            Auth::Fixed(t) => {
+                return Ok(Token::new(
+                    t.clone(),
+                    Duration::from_secs(u64::from(u32::MAX)),
+                ))
+            }
+            Auth::Secret(secret) => i.http.post(&token_url).form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id),
+                ("scope", &scope),
+                ("client_secret", secret.expose()),
+            ]),
+            Auth::Certificate(cert) => {
+                let assertion = cert.assertion(client_id, &token_url)?;
+                i.http.post(&token_url).form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client_id),
+                    ("scope", &scope),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", assertion.expose()),
+                ])
+            }
+            Auth::ManagedIdentity {
+                client_id,
+                endpoint,
+                imds,
+            } => {
+                let mut query = vec![("resource", i.graph.clone())];
+                if let Some(c) = client_id {
+                    query.push(("client_id", c.clone()));
+                }
+                match endpoint {
+                    Some((url, header)) => {
+                        query.push(("api-version", "2019-08-01".into()));
+                        i.http
+                            .get(url)
+                            .query(&query)
+                            .header("X-IDENTITY-HEADER", header.expose())
+                    }
+                    None => {
+                        query.push(("api-version", "2018-02-01".into()));
+                        i.http.get(imds).query(&query).header("Metadata", "true")
+                    }
+                }
+            }
+        };
+        let url_for_errors = match &i.auth {
+            Auth::ManagedIdentity { .. } => "the managed identity endpoint".to_string(),
+            _ => token_url.clone(),
+        };
+        // Token endpoints get the same retry policy as Graph (429/5xx/network).
+        let reply = self.send_with_retry(request, &url_for_errors).await?;
+        let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+        if !reply.status.is_success() {
+            let code = body["error"].as_str().unwrap_or(reply.status.as_str());
+            let mut desc = body["error_description"]
+                .as_str()
+                .or(body["message"].as_str())
+                .unwrap_or("")
+                .to_string();
+            desc.truncate(300);
+            return Err(Error::Auth(format!(
+                "{url_for_errors} answered HTTP {}: {code}: {desc}",
+                reply.status.as_u16()
+            )));
+        }
+        let value = body["access_token"].as_str().ok_or_else(|| {
+            Error::Auth(format!("{url_for_errors} answered without an access_token"))
+        })?;
+        tracing::debug!(
+            lifetime_secs = super::auth::token_lifetime(&body).as_secs(),
+            "access token acquired"
+        );
+        Ok(Token::new(
+            Secret::new(value),
+            super::auth::token_lifetime(&body),
+        ))
+    }
+
+    /// Send with the retry policy; each attempt holds a concurrency permit.
+    async fn send_with_retry(&self, request: reqwest::RequestBuilder, what: &str) -> Result<Reply> {
+        let policy = self.inner.retry;
+        let mut attempts = 0u32;
+        let mut waited = Duration::ZERO;
+        loop {
+            attempts += 1;
+            let req = request
+                .try_clone()
+                .ok_or_else(|| Error::Config("request body cannot be retried".into()))?;
+            let outcome = {
+                let _permit = self
+                    .inner
+                    .permits
+                    .acquire()
+                    .await
+                    .map_err(|_| Error::Cancelled)?;
+                match req.send().await {
+                    Ok(resp) => {
+                        let status = resp.status();
+                        let retry_after = resp
+                            .headers()
+                            .get(reqwest::header::RETRY_AFTER)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                        let content_type = resp
+                            .headers()
+                            .get(reqwest::header::CONTENT_TYPE)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string);
+                        match resp.bytes().await {
+                            Ok(body) => Ok((status, retry_after, content_type, body)),
+                            Err(e) => Err(e),
+                        }
+                    }
+                    Err(e) => Err(e),
+                }
+            };
+            let (retry_after, last) = match outcome {
+                Ok((status, retry_after, content_type, body)) => {
+                    tracing::debug!(status = status.as_u16(), attempts, "{what}");
+                    let reply = Reply {
+                        status,
+                        body,
+                        content_type,
+                        attempts,
+                        waited,
+                    };
+                    if !is_retryable_status(status.as_u16()) {
+                        return Ok(reply);
+                    }
+                    (retry_after, Ok(reply))
+                }
+                Err(e) => {
+                    tracing::debug!(attempts, error = %without_url(&e), "{what}: network error");
+                    (None, Err(e))
+                }
+            };
+            let delay = policy.delay(attempts, retry_after);
+            if !policy.allows(attempts, waited, delay) {
+                return match last {
+                    Ok(reply) => Ok(reply),
+                    Err(e) => Err(Error::Network {
+                        host: self.host_of(what),
+                        detail: without_url(&e),
+                    }),
+                };
+            }
+            tokio::time::sleep(delay).await;
+            waited += delay;
+        }
+    }
+
+    fn host_of(&self, what: &str) -> String {
+        reqwest::Url::parse(what)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| self.host())
+    }
+
+    /// A Graph call with a bearer token; a 401 gets one fresh token and one more try.
+    async fn graph_call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(Bytes, &str)>,
+    ) -> Result<Reply> {
+        let url = format!("{}/{}", self.inner.graph, path);
+        let mut refreshed = false;
+        loop {
+            let token = self.token().await?;
+            let mut req = self
+                .inner
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(token.expose());
+            if let Some((bytes, content_type)) = &body {
+                req = req
+                    .header(reqwest::header::CONTENT_TYPE, *content_type)
+                    .body(bytes.clone());
+            }
+            let reply = self.send_with_retry(req, &url).await?;
+            if reply.status == StatusCode::UNAUTHORIZED
+                && !refreshed
+                && !matches!(self.inner.auth, Auth::Fixed(_))
+            {
+                self.invalidate(&token).await;
+                refreshed = true;
+                continue;
+            }
+            return Ok(reply);
+        }
+    }
+
+    /// Map a failed reply to a named error.
+    async fn failure(&self, user: &str, reply: &Reply, uploaded: Option<u64>) -> Error {
+        let (code, message) = reply.error_detail();
+        let status = reply.status.as_u16();
+        match status {
+            401 => Error::Auth(format!("Microsoft Graph refused the access token: {code}: {message}")),
+            403 => match self.photo_update_source().await {
+                Ok(Some(s)) if s.eq_ignore_ascii_case("onPremises") && uploaded.is_some() => {
+                    Error::PolicyBlocked { user: user.to_string() }
+                }
+                _ => Error::Forbidden {
+                    user: user.to_string(),
+                    detail: format!(
+                        "{code}: {message} (the app needs the ProfilePhoto.ReadWrite.All or User.ReadWrite.All application permission)"
+                    ),
+                },
+            },
+            404 if code == "ImageNotFound" || code == "ErrorItemNotFound" => Error::NoPhoto { user: user.to_string() },
+            404 => Error::UserNotFound { user: user.to_string() },
+            413 => Error::TooLarge { user: user.to_string(), bytes: uploaded.unwrap_or(0), limit: GRAPH.max_bytes },
+            429 => Error::Throttled {
+                user: user.to_string(),
+                attempts: reply.attempts,
+                waited_ms: reply.waited.as_millis() as u64,
+            },
+            400 if uploaded.is_some() => Error::ImageRejected { user: user.to_string(), detail: format!("{code}: {message}") },
+            _ => Error::Graph { user: user.to_string(), status, code, message },
+        }
+    }
+
+    /// `PUT /users/{user}/photo/$value`.
+    pub async fn put_photo(&self, user: &str, photo: Bytes) -> Result<UploadOutcome> {
+        let len = photo.len() as u64;
+        if len > GRAPH.max_bytes {
+            return Err(Error::TooLarge {
+                user: user.to_string(),
+                bytes: len,
+                limit: GRAPH.max_bytes,
+            });
+        }
+        let content_type = if photo.starts_with(b"\x89PNG") {
+            "image/png"
+        } else {
+            "image/jpeg"
+        };
+        let path = format!("v1.0/{}/photo/$value", user_path(user));
+        let reply = self
+            .graph_call(Method::PUT, &path, Some((photo, content_type)))
+            .await?;
+        if reply.status.is_success() {
+            return Ok(UploadOutcome {
+                user: user.to_string(),
+                bytes: len,
+                attempts: reply.attempts,
+                waited_ms: reply.waited.as_millis() as u64,
+            });
+        }
+        Err(self.failure(user, &reply, Some(len)).await)
+    }
+
+    /// `GET /users/{user}/photo/$value`: the stored photo bytes.
+    pub async fn get_photo(&self, user: &str) -> Result<(Vec<u8>, Option<String>)> {
+        let path = format!("v1.0/{}/photo/$value", user_path(user));
+        let reply = self.graph_call(Method::GET, &path, None).await?;
+        if reply.status.is_success() {
+            return Ok((reply.body.to_vec(), reply.content_type));
+        }
+        Err(self.failure(user, &reply, None).await)
+    }
+
+    /// `GET /users/{user}/photo`: metadata, or None when the user has no photo.
+    pub async fn photo_meta(&self, user: &str) -> Result<Option<PhotoMeta>> {
+        let path = format!("v1.0/{}/photo", user_path(user));
+        let reply = self.graph_call(Method::GET, &path, None).await?;
+        if reply.status.is_success() {
+            return serde_json::from_slice(&reply.body)
+                .map(Some)
+                .map_err(|e| Error::Graph {
+                    user: user.to_string(),
+                    status: reply.status.as_u16(),
+                    code: "BadMetadata".into(),
+                    message: e.to_string(),
+                });
+        }
+        match self.failure(user, &reply, None).await {
+            Error::NoPhoto { .. } => Ok(None),
+            e => Err(e),
+        }
+    }
+
+    /// `DELETE /users/{user}/photo/$value`.
+    pub async fn delete_photo(&self, user: &str) -> Result<()> {
+        let path = format!("v1.0/{}/photo/$value", user_path(user));
+        let reply = self.graph_call(Method::DELETE, &path, None).await?;
+        if reply.status.is_success() {
+            return Ok(());
+        }
+        Err(self.failure(user, &reply, None).await)
+    }
+
+    /// The tenant's photo update policy source (`cloud`, `onPremises`, or None when unset).
+    pub async fn photo_update_source(&self) -> Result<Option<String>> {
+        let reply = self
+            .graph_call(Method::GET, "beta/admin/people/photoUpdateSettings", None)
+            .await?;
+        if !reply.status.is_success() {
+            let (code, message) = reply.error_detail();
+            return Err(Error::Graph {
+                user: String::new(),
+                status: reply.status.as_u16(),
+                code,
+                message,
+            });
+        }
+        let v: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+        Ok(v["source"].as_str().map(str::to_string))
+    }
+}
+
+/// reqwest's error text without the URL (which may hold a user's UPN but never a secret;
+/// kept short).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut s = e.without_url_ref().to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+trait WithoutUrl {
+    fn without_url_ref(&self) -> String;
+}
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        if self.is_timeout() {
+            "timed out".into()
+        } else if self.is_connect() {
+            "could not connect".into()
+        } else if self.is_body() || self.is_request() {
+            "connection closed before the response was complete".into()
+        } else {
+            "request failed".into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_paths_are_encoded() {
+        assert_eq!(
+            user_path("o'brien@contoso.com"),
+            "users/o%27brien@contoso.com"
+        );
+        assert_eq!(user_path("zoë@contoso.com"), "users/zo%C3%AB@contoso.com");
+        assert_eq!(
+            user_path("jane_fabrikam.com#EXT#@contoso.onmicrosoft.com"),
+            "users/jane_fabrikam.com%23EXT%23@contoso.onmicrosoft.com"
+        );
+        assert_eq!(
+            user_path("$adele@contoso.com"),
+            "users('%24adele@contoso.com')"
+        );
+        assert_eq!(
+            user_path("3fa85f64-5717-4562-b3fc-2c963f66afa6"),
+            "users/3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        );
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_endpoint("http://127.0.0.1:8080", "x", false).is_ok());
+        assert!(check_endpoint("http://localhost:8080/", "x", false).is_ok());
+        assert!(check_endpoint("http://[::1]:8080", "x", false).is_ok());
+        assert!(check_endpoint("https://graph.microsoft.com", "x", false).is_ok());
+        let e = check_endpoint("http://graph.contoso.com", "Graph endpoint", false).unwrap_err();
+        assert!(e.to_string().contains("only https"), "{e}");
+        assert!(check_endpoint("http://169.254.169.254/x", "x", false).is_err());
+        assert!(check_endpoint("http://169.254.169.254/x", "x", true).is_ok());
+    }
+}

@@ -1,0 +1,1128 @@
+//! The Graph emulator against a real HTTP client (reqwest): tokens (secret, certificate
+//! assertions, managed identity), the photo endpoints, the policy switch, UPN forms, token
+//! revocation and expiry, throttling, seeded faults and HTTPS.
+
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use sha1::Digest as _;
+use userphoto::emulator::{
+    AppRegistration, EmulatedUser, Emulator, EmulatorConfig, Faults, ManagedIdentityConfig,
+    PhotoSource, Throttle,
+};
+
+const TENANT: &str = "contoso.onmicrosoft.com";
+const APP: &str = "11111111-1111-1111-1111-111111111111";
+const CERT_APP: &str = "22222222-2222-2222-2222-222222222222";
+const MI_APP: &str = "33333333-3333-3333-3333-333333333333";
+const SECRET: &str = "Sup3r~Secret.Value_42";
+const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+
+const ADELE: &str = "aaaaaaaa-0000-0000-0000-000000000001";
+const OBRIEN: &str = "aaaaaaaa-0000-0000-0000-000000000002";
+const ZOE: &str = "aaaaaaaa-0000-0000-0000-000000000003";
+const GUEST: &str = "aaaaaaaa-0000-0000-0000-000000000004";
+const DOLLAR: &str = "aaaaaaaa-0000-0000-0000-000000000005";
+
+/// Everything but unreserved characters, like a careful client encodes a path segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_');
+
+fn enc(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// An RSA key and self-signed certificate for the certificate app (made once per test binary).
+struct AppCert {
+    key_pem: String,
+    cert_pem: String,
+    der: Vec<u8>,
+}
+
+fn rsa_cert() -> &'static AppCert {
+    static CERT: OnceLock<AppCert> = OnceLock::new();
+    CERT.get_or_init(make_cert)
+}
+
+/// A second, unregistered certificate (for "wrong thumbprint" and "wrong key").
+fn other_cert() -> &'static AppCert {
+    static CERT: OnceLock<AppCert> = OnceLock::new();
+    CERT.get_or_init(make_cert)
+}
+
+fn make_cert() -> AppCert {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("RSA key generation");
+    let cert = rcgen::CertificateParams::new(vec!["photo-sync.contoso.com".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    AppCert {
+        key_pem: key.serialize_pem(),
+        cert_pem: cert.pem(),
+        der: cert.der().to_vec(),
+    }
+}
+
+fn users() -> Vec<EmulatedUser> {
+    let u = |id: &str, upn: &str| EmulatedUser {
+        id: id.into(),
+        user_principal_name: upn.into(),
+        mail: Some(upn.into()),
+    };
+    vec![
+        u(ADELE, "AdeleV@contoso.com"),
+        u(OBRIEN, "o'brien@contoso.com"),
+        u(ZOE, "zoë@contoso.com"),
+        u(GUEST, "jane_fabrikam.com#EXT#@contoso.onmicrosoft.com"),
+        u(DOLLAR, "$svc-photo@contoso.com"),
+    ]
+}
+
+fn config() -> EmulatorConfig {
+    EmulatorConfig {
+        apps: vec![
+            AppRegistration {
+                client_id: APP.into(),
+                client_secret: Some(SECRET.into()),
+                certificate_pem: None,
+            },
+            AppRegistration {
+                client_id: CERT_APP.into(),
+                client_secret: None,
+                certificate_pem: Some(rsa_cert().cert_pem.clone()),
+            },
+        ],
+        users: users(),
+        managed_identity: Some(ManagedIdentityConfig {
+            identity_header: "mi-header-value".into(),
+            client_id: MI_APP.into(),
+        }),
+        ..EmulatorConfig::default()
+    }
+}
+
+fn start(config: EmulatorConfig) -> Emulator {
+    Emulator::start(config).expect("emulator starts")
+}
+
+fn jpeg() -> Vec<u8> {
+    let rgb: Vec<u8> = (0..64 * 64 * 3).map(|i| (i % 251) as u8).collect();
+    userphoto::photo::encode_jpeg(64, 64, &rgb, 90, userphoto::photo::EncoderMode::Fast).unwrap()
+}
+
+fn with_query(url: String, pairs: &[(&str, &str)]) -> String {
+    let q: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect();
+    format!("{url}?{}", q.join("&"))
+}
+
+fn token_url(emu: &Emulator) -> String {
+    format!("{}/{TENANT}/oauth2/v2.0/token", emu.authority())
+}
+
+async fn secret_token(client: &Client, emu: &Emulator) -> String {
+    let r = client
+        .post(token_url(emu))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("client_secret", SECRET),
+            ("scope", GRAPH_SCOPE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    v["access_token"].as_str().unwrap().to_owned()
+}
+
+fn photo_url(emu: &Emulator, user_segment: &str) -> String {
+    format!(
+        "{}/v1.0/users/{user_segment}/photo/$value",
+        emu.graph_endpoint()
+    )
+}
+
+async fn put_jpeg(
+    client: &Client,
+    emu: &Emulator,
+    token: &str,
+    user_segment: &str,
+) -> reqwest::Response {
+    client
+        .put(photo_url(emu, user_segment))
+        .bearer_auth(token)
+        .header("content-type", "image/jpeg")
+        .body(jpeg())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn error_code(r: reqwest::Response) -> (StatusCode, String, Value) {
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    (
+        status,
+        v["error"]["code"].as_str().unwrap_or("").to_owned(),
+        v,
+    )
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn assertion(
+    alg: jsonwebtoken::Algorithm,
+    signer: &AppCert,
+    thumb_of: &AppCert,
+    aud: &str,
+    exp: u64,
+    nbf: u64,
+) -> String {
+    let mut header = jsonwebtoken::Header::new(alg);
+    if alg == jsonwebtoken::Algorithm::PS256 {
+        header.x5t_s256 = Some(URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&thumb_of.der)));
+    } else {
+        header.x5t = Some(URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&thumb_of.der)));
+    }
+    let claims = json!({
+        "aud": aud,
+        "iss": CERT_APP,
+        "sub": CERT_APP,
+        "jti": format!("jti-{}", rand::random::<u64>()),
+        "nbf": nbf,
+        "iat": nbf,
+        "exp": exp,
+    });
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(signer.key_pem.as_bytes()).unwrap();
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+async fn assertion_token(client: &Client, emu: &Emulator, assertion: &str) -> reqwest::Response {
+    client
+        .post(token_url(emu))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CERT_APP),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", assertion),
+            ("scope", &format!("{}/.default", emu.graph_endpoint())),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn token_by_client_secret() {
+    let emu = start(config());
+    let client = Client::new();
+
+    let r = client
+        .post(token_url(&emu))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("client_secret", SECRET),
+            ("scope", GRAPH_SCOPE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["token_type"], "Bearer");
+    assert_eq!(v["expires_in"], 3600);
+    assert_eq!(v["ext_expires_in"], 3600);
+    assert!(v["access_token"].as_str().unwrap().len() > 20);
+
+    // HTTP Basic client authentication (RFC 6749 2.3.1) works too.
+    let r = client
+        .post(token_url(&emu))
+        .basic_auth(APP, Some(SECRET))
+        .form(&[("grant_type", "client_credentials"), ("scope", GRAPH_SCOPE)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Wrong secret: 401 invalid_client, AADSTS7000215, secret never echoed.
+    let wrong = "Wr0ng~Secret.Value";
+    let r = client
+        .post(token_url(&emu))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("client_secret", wrong),
+            ("scope", GRAPH_SCOPE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let text = r.text().await.unwrap();
+    assert!(!text.contains(wrong) && !text.contains(SECRET), "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["error"], "invalid_client");
+    assert_eq!(v["error_codes"], json!([7000215]));
+    assert!(v["error_description"]
+        .as_str()
+        .unwrap()
+        .starts_with("AADSTS7000215: Invalid client secret provided."));
+
+    // Unknown app, wrong tenant, bad scopes, missing credentials:
+    // (url, form, status, error, AADSTS code).
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, u16, &'a str, u64);
+    let cases: Vec<Case> = vec![
+        (
+            token_url(&emu),
+            vec![
+                ("client_id", "99999999-9999-9999-9999-999999999999"),
+                ("client_secret", SECRET),
+                ("scope", GRAPH_SCOPE),
+            ],
+            400,
+            "unauthorized_client",
+            700016,
+        ),
+        (
+            format!(
+                "{}/fabrikam.onmicrosoft.com/oauth2/v2.0/token",
+                emu.authority()
+            ),
+            vec![
+                ("client_id", APP),
+                ("client_secret", SECRET),
+                ("scope", GRAPH_SCOPE),
+            ],
+            400,
+            "invalid_request",
+            90002,
+        ),
+        (
+            token_url(&emu),
+            vec![
+                ("client_id", APP),
+                ("client_secret", SECRET),
+                ("scope", "https://graph.microsoft.com/User.Read"),
+            ],
+            400,
+            "invalid_scope",
+            1002012,
+        ),
+        (
+            token_url(&emu),
+            vec![
+                ("client_id", APP),
+                ("client_secret", SECRET),
+                ("scope", "https://outlook.office.com/.default"),
+            ],
+            400,
+            "invalid_resource",
+            500011,
+        ),
+        (
+            token_url(&emu),
+            vec![("client_id", APP), ("scope", GRAPH_SCOPE)],
+            401,
+            "invalid_client",
+            7000218,
+        ),
+    ];
+    for (url, mut form, status, error, code) in cases {
+        form.push(("grant_type", "client_credentials"));
+        let r = client.post(&url).form(&form).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{form:?}");
+        let text = r.text().await.unwrap();
+        assert!(!text.contains(SECRET));
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["error"], error, "{text}");
+        assert_eq!(v["error_codes"], json!([code]), "{text}");
+    }
+    let r = client
+        .post(token_url(&emu))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", APP),
+            ("scope", GRAPH_SCOPE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "unsupported_grant_type"
+    );
+
+    let stats = emu.stats();
+    assert_eq!(stats.token_requests, 9);
+    assert_eq!(stats.requests, 9);
+}
+
+#[tokio::test]
+async fn token_by_certificate_assertion() {
+    use jsonwebtoken::Algorithm::{PS256, RS256};
+    let emu = start(config());
+    let client = Client::new();
+    let aud = token_url(&emu);
+    let t = now();
+
+    for alg in [RS256, PS256] {
+        let a = assertion(alg, rsa_cert(), rsa_cert(), &aud, t + 600, t);
+        let r = assertion_token(&client, &emu, &a).await;
+        assert_eq!(r.status(), 200, "{alg:?}");
+        let token = r.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = client
+            .get(format!("{}/v1.0/users/{ADELE}/photo", emu.graph_endpoint()))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "token works; Adele has no photo yet");
+    }
+
+    let refused = [
+        // (assertion, expected AADSTS code)
+        (
+            assertion(RS256, other_cert(), other_cert(), &aud, t + 600, t),
+            700027,
+        ), // wrong thumbprint
+        (
+            assertion(PS256, other_cert(), rsa_cert(), &aud, t + 600, t),
+            700027,
+        ), // right thumbprint, wrong key
+        (
+            assertion(RS256, rsa_cert(), rsa_cert(), &aud, t - 3600, t - 4000),
+            700024,
+        ), // expired
+        (
+            assertion(PS256, rsa_cert(), rsa_cert(), &aud, t + 4000, t + 3600),
+            700024,
+        ), // not yet valid
+        (
+            assertion(
+                RS256,
+                rsa_cert(),
+                rsa_cert(),
+                &format!("https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token"),
+                t + 600,
+                t,
+            ),
+            50027,
+        ), // wrong audience
+        ("not-a-jwt".to_owned(), 50027),
+    ];
+    for (a, code) in refused {
+        let r = assertion_token(&client, &emu, &a).await;
+        assert_eq!(r.status(), 401, "code {code}");
+        let text = r.text().await.unwrap();
+        assert!(!text.contains(&a), "the assertion is never echoed");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["error"], "invalid_client");
+        assert_eq!(v["error_codes"], json!([code]), "{text}");
+    }
+    // Within the 60 s skew: fine.
+    let a = assertion(RS256, rsa_cert(), rsa_cert(), &aud, t - 30, t - 600);
+    assert_eq!(assertion_token(&client, &emu, &a).await.status(), 200);
+}
+
+#[tokio::test]
+async fn managed_identity_both_styles() {
+    let emu = start(config());
+    let client = Client::new();
+
+    let r = client
+        .get(with_query(
+            emu.identity_endpoint(),
+            &[
+                ("resource", "https://graph.microsoft.com"),
+                ("api-version", "2019-08-01"),
+            ],
+        ))
+        .header("X-IDENTITY-HEADER", "mi-header-value")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["token_type"], "Bearer");
+    assert_eq!(v["resource"], "https://graph.microsoft.com");
+    let expires_on: u64 = v["expires_on"].as_str().unwrap().parse().unwrap();
+    assert!(expires_on > now() + 3000);
+    let token = v["access_token"].as_str().unwrap().to_owned();
+    let r = put_jpeg(&client, &emu, &token, ADELE).await;
+    assert_eq!(r.status(), 200, "a managed identity token works on Graph");
+
+    let r = client
+        .get(with_query(
+            emu.identity_endpoint(),
+            &[
+                ("resource", "https://graph.microsoft.com"),
+                ("api-version", "2019-08-01"),
+            ],
+        ))
+        .header("X-IDENTITY-HEADER", "wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    let r = client
+        .get(with_query(
+            emu.imds_endpoint(),
+            &[
+                ("resource", "https://graph.microsoft.com/"),
+                ("api-version", "2018-02-01"),
+            ],
+        ))
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["access_token"].as_str().is_some());
+    assert!(v["expires_on"].as_str().unwrap().parse::<u64>().is_ok());
+
+    let r = client
+        .get(with_query(
+            emu.imds_endpoint(),
+            &[
+                ("resource", "https://graph.microsoft.com"),
+                ("api-version", "2018-02-01"),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "IMDS needs Metadata: true");
+
+    let r = client
+        .get(with_query(
+            emu.imds_endpoint(),
+            &[
+                ("resource", "https://graph.microsoft.com"),
+                ("api-version", "2018-02-01"),
+                ("client_id", APP),
+            ],
+        ))
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "another identity is not found");
+
+    let plain = start(EmulatorConfig {
+        managed_identity: None,
+        ..config()
+    });
+    let r = client
+        .get(with_query(
+            plain.identity_endpoint(),
+            &[
+                ("resource", "https://graph.microsoft.com"),
+                ("api-version", "2019-08-01"),
+            ],
+        ))
+        .header("X-IDENTITY-HEADER", "mi-header-value")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn photo_round_trip() {
+    let emu = start(config());
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+    let body = jpeg();
+
+    let r = put_jpeg(&client, &emu, &token, "adelev%40contoso.com").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("request-id").is_some());
+    assert!(r.bytes().await.unwrap().is_empty());
+    assert_eq!(emu.photo("ADELEV@contoso.com").as_deref(), Some(&body[..]));
+    assert_eq!(emu.photo(ADELE).as_deref(), Some(&body[..]));
+
+    let r = client
+        .get(format!("{}/v1.0/users/{ADELE}/photo", emu.graph_endpoint()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["@odata.mediaContentType"], "image/jpeg");
+    assert_eq!(v["id"], "64x64");
+    assert_eq!(v["width"], 64);
+    assert_eq!(v["height"], 64);
+    let etag = v["@odata.mediaEtag"].as_str().unwrap().to_owned();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() == 10,
+        "{etag}"
+    );
+    assert!(v["@odata.context"]
+        .as_str()
+        .unwrap()
+        .contains("/photo/$entity"));
+
+    let r = client
+        .get(photo_url(&emu, ADELE))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &body[..]);
+
+    // PATCH and /beta behave like PUT.
+    let r = client
+        .patch(format!(
+            "{}/beta/users/{ADELE}/photo/%24value",
+            emu.graph_endpoint()
+        ))
+        .bearer_auth(&token)
+        .header("content-type", "image/jpeg")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let stats = emu.stats();
+    assert_eq!(stats.successful_puts, 2);
+    assert_eq!(stats.puts_by_user.get(ADELE), Some(&2));
+    assert_eq!(stats.bytes_uploaded, 2 * body.len() as u64);
+
+    let r = client
+        .delete(photo_url(&emu, ADELE))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(emu.photo(ADELE), None);
+    for url in [
+        photo_url(&emu, ADELE),
+        format!("{}/v1.0/users/{ADELE}/photo", emu.graph_endpoint()),
+    ] {
+        let r = client.get(&url).bearer_auth(&token).send().await.unwrap();
+        let (status, code, v) = error_code(r).await;
+        assert_eq!(status, 404);
+        assert_eq!(code, "ImageNotFound");
+        assert!(v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ImageNotFoundException"));
+    }
+    let r = client
+        .delete(photo_url(&emu, ADELE))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await.1, "ImageNotFound", "deleting nothing");
+
+    // A PNG is accepted and served back as PNG; set_photo seeds without counting.
+    emu.set_photo(OBRIEN, Some(body.clone()));
+    assert_eq!(emu.photo("O'Brien@contoso.com").as_deref(), Some(&body[..]));
+    assert_eq!(emu.stats().successful_puts, 2);
+}
+
+#[tokio::test]
+async fn photo_errors() {
+    let emu = start(config());
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+
+    // 413 above 4 MB.
+    let mut big = jpeg();
+    big.resize(4 * 1024 * 1024 + 1, 0);
+    let r = client
+        .put(photo_url(&emu, ADELE))
+        .bearer_auth(&token)
+        .header("content-type", "image/jpeg")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(r.headers().get("request-id").is_some());
+
+    // Not an image / wrong type / no such user.
+    let r = client
+        .put(photo_url(&emu, ADELE))
+        .bearer_auth(&token)
+        .header("content-type", "image/jpeg")
+        .body("<html>this is not a photo</html>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await.1, "ImageNotValid");
+    let r = client
+        .put(photo_url(&emu, ADELE))
+        .bearer_auth(&token)
+        .header("content-type", "application/octet-stream")
+        .body(jpeg())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = put_jpeg(&client, &emu, &token, "nobody%40contoso.com").await;
+    let req_id = r.headers()["request-id"].to_str().unwrap().to_owned();
+    let (status, code, v) = error_code(r).await;
+    assert_eq!(status, 404);
+    assert_eq!(code, "Request_ResourceNotFound");
+    assert_eq!(
+        v["error"]["message"],
+        "Resource 'nobody@contoso.com' does not exist or one of its queried reference-property objects are not present."
+    );
+    assert_eq!(v["error"]["innerError"]["request-id"], req_id.as_str());
+    assert!(v["error"]["innerError"]["date"].as_str().is_some());
+    assert_eq!(emu.photo(ADELE), None);
+    assert_eq!(emu.stats().successful_puts, 0);
+
+    // Routes: unknown -> 404, wrong method -> 405, /me with an app token -> 400.
+    let base = emu.graph_endpoint();
+    let r = client
+        .get(format!("{base}/v1.0/groups/x/photo"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = client
+        .post(format!("{base}/v1.0/users/{ADELE}/photo/$value"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    let r = client
+        .get(format!("{base}/v1.0/me/photo"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn policy_on_premises_blocks_updates() {
+    let emu = start(config());
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+    let settings = |emu: &Emulator| {
+        format!(
+            "{}/beta/admin/people/photoUpdateSettings",
+            emu.graph_endpoint()
+        )
+    };
+
+    let v: Value = client
+        .get(settings(&emu))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["source"], "cloud");
+    assert_eq!(v["allowedRoles"], json!([]));
+
+    emu.set_photo_source(PhotoSource::OnPremises);
+    let (status, code, _) = error_code(put_jpeg(&client, &emu, &token, ADELE).await).await;
+    assert_eq!(
+        (status.as_u16(), code.as_str()),
+        (403, "Authorization_RequestDenied")
+    );
+    assert_eq!(emu.photo(ADELE), None);
+    let v: Value = client
+        .get(settings(&emu))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["source"], "onPremises");
+
+    emu.set_photo_source(PhotoSource::Unset);
+    let v: Value = client
+        .get(settings(&emu))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["source"], Value::Null);
+    assert_eq!(put_jpeg(&client, &emu, &token, ADELE).await.status(), 200);
+}
+
+#[tokio::test]
+async fn user_principal_name_forms() {
+    let emu = start(config());
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+
+    let cases = [
+        (enc("o'brien@contoso.com"), OBRIEN),
+        ("O'Brien@contoso.com".to_owned(), OBRIEN), // raw apostrophe, other case
+        (enc("zoë@contoso.com"), ZOE),
+        (enc("ZOË@CONTOSO.COM"), ZOE),
+        (enc("jane_fabrikam.com#EXT#@contoso.onmicrosoft.com"), GUEST),
+        (GUEST.to_owned(), GUEST),
+    ];
+    for (segment, id) in cases {
+        emu.reset_stats();
+        let r = put_jpeg(&client, &emu, &token, &segment).await;
+        assert_eq!(r.status(), 200, "{segment}");
+        assert_eq!(emu.stats().puts_by_user.get(id), Some(&1), "{segment}");
+    }
+
+    // A UPN beginning with '$' goes in the key form; an apostrophe inside is doubled.
+    let base = emu.graph_endpoint();
+    let r = client
+        .put(format!(
+            "{base}/v1.0/users('{}')/photo/$value",
+            enc("$svc-photo@contoso.com")
+        ))
+        .bearer_auth(&token)
+        .header("content-type", "image/jpeg")
+        .body(jpeg())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(emu.photo(DOLLAR).is_some());
+    let r = client
+        .get(format!("{base}/v1.0/users('o''brien%40contoso.com')/photo"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client
+        .get(format!("{base}/v1.0/users/$svc-photo@contoso.com/photo"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "a '$' UPN in the plain form is refused");
+}
+
+#[tokio::test]
+async fn tokens_revoked_and_expired() {
+    let emu = start(config());
+    let client = Client::new();
+    let get = |token: &str| {
+        client
+            .get(format!(
+                "{}/beta/admin/people/photoUpdateSettings",
+                emu.graph_endpoint()
+            ))
+            .bearer_auth(token.to_owned())
+            .send()
+    };
+
+    let r = client
+        .get(format!(
+            "{}/beta/admin/people/photoUpdateSettings",
+            emu.graph_endpoint()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "no token");
+
+    let token = secret_token(&client, &emu).await;
+    assert_eq!(get(&token).await.unwrap().status(), 200);
+    emu.revoke_tokens();
+    let r = get(&token).await.unwrap();
+    assert!(r.headers().get("www-authenticate").is_some());
+    let (status, code, _) = error_code(r).await;
+    assert_eq!(
+        (status.as_u16(), code.as_str()),
+        (401, "InvalidAuthenticationToken")
+    );
+
+    emu.set_token_lifetime(1);
+    let token = secret_token(&client, &emu).await;
+    assert_eq!(get(&token).await.unwrap().status(), 200);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, code, v) = error_code(get(&token).await.unwrap()).await;
+    assert_eq!(
+        (status.as_u16(), code.as_str()),
+        (401, "InvalidAuthenticationToken")
+    );
+    assert_eq!(
+        v["error"]["message"],
+        "Access token has expired or is not yet valid."
+    );
+    assert_eq!(emu.stats().unauthorized_401, 3);
+}
+
+#[tokio::test]
+async fn concurrency_throttle() {
+    let emu = start(EmulatorConfig {
+        faults: Faults {
+            p_slow: 1.0,
+            slow_ms: 300,
+            ..Faults::default()
+        },
+        ..config()
+    });
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+    let url = format!("{}/v1.0/users/{ADELE}/photo", emu.graph_endpoint());
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let req = client.get(&url).bearer_auth(&token).send();
+            tokio::spawn(req)
+        })
+        .collect();
+    let (mut throttled, mut served) = (0, 0);
+    for t in tasks {
+        let r = t.await.unwrap().unwrap();
+        if r.status() == 429 {
+            throttled += 1;
+            assert_eq!(r.headers()["retry-after"], "1");
+            assert_eq!(error_code(r).await.1, "TooManyRequests");
+        } else {
+            assert_eq!(r.status(), 404, "no photo, not throttled");
+            served += 1;
+        }
+    }
+    assert!(
+        throttled > 0 && served >= 4,
+        "{throttled} throttled, {served} served"
+    );
+    let stats = emu.stats();
+    assert_eq!(stats.throttled_429, throttled);
+    assert!(stats.max_in_flight_seen > 4, "{stats:?}");
+}
+
+#[tokio::test]
+async fn window_throttle() {
+    let emu = start(EmulatorConfig {
+        throttle: Throttle {
+            max_concurrent_per_app: 0,
+            requests_per_window: 3,
+            window_ms: 1500,
+            retry_after_secs: 1,
+        },
+        ..config()
+    });
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+    let url = format!("{}/v1.0/users/{ADELE}/photo", emu.graph_endpoint());
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let r = client.get(&url).bearer_auth(&token).send().await.unwrap();
+        if r.status() == 429 {
+            let secs: u64 = r.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=2).contains(&secs), "{secs}");
+        }
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [404, 404, 404, 429, 429]);
+    assert_eq!(emu.stats().throttled_429, 2);
+}
+
+/// Outcomes of `n` sequential GETs: "ok", "503" or "drop".
+async fn fault_sequence(
+    seed: u64,
+    n: usize,
+) -> (Vec<&'static str>, userphoto::emulator::EmulatorStats) {
+    let emu = start(EmulatorConfig {
+        faults: Faults {
+            seed,
+            p_503: 0.25,
+            p_drop: 0.15,
+            retry_after_on_503: true,
+            ..Faults::default()
+        },
+        ..config()
+    });
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+    let url = format!("{}/v1.0/users/{ADELE}/photo", emu.graph_endpoint());
+    let mut seq = Vec::new();
+    for _ in 0..n {
+        match client.get(&url).bearer_auth(&token).send().await {
+            Ok(r) if r.status() == 503 => {
+                assert_eq!(r.headers()["retry-after"], "1");
+                assert_eq!(error_code(r).await.1, "serviceNotAvailable");
+                seq.push("503");
+            }
+            Ok(r) => {
+                assert_eq!(r.status(), 404);
+                seq.push("ok");
+            }
+            Err(_) => seq.push("drop"),
+        }
+    }
+    (seq, emu.stats())
+}
+
+#[tokio::test]
+async fn seeded_faults_repeat() {
+    let (a, stats) = fault_sequence(42, 30).await;
+    let count = |s: &str| a.iter().filter(|x| **x == s).count() as u64;
+    assert!(
+        count("503") > 0 && count("drop") > 0 && count("ok") > 0,
+        "{a:?}"
+    );
+    assert_eq!(stats.faults_503, count("503"));
+    assert_eq!(stats.dropped, count("drop"));
+    let (b, _) = fault_sequence(42, 30).await;
+    assert_eq!(a, b, "same seed, same faults");
+    let (c, _) = fault_sequence(7, 30).await;
+    assert_ne!(a, c, "another seed, other faults");
+
+    // A faulted PUT stores nothing.
+    let emu = start(EmulatorConfig {
+        faults: Faults {
+            p_503: 1.0,
+            ..Faults::default()
+        },
+        ..config()
+    });
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+    let r = put_jpeg(&client, &emu, &token, ADELE).await;
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().get("retry-after").is_none());
+    emu.set_faults(Faults {
+        p_429: 1.0,
+        ..Faults::default()
+    });
+    let r = put_jpeg(&client, &emu, &token, ADELE).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert_eq!(emu.photo(ADELE), None);
+    let stats = emu.stats();
+    assert_eq!(
+        (
+            stats.successful_puts,
+            stats.faults_503,
+            stats.faults_429,
+            stats.throttled_429
+        ),
+        (0, 1, 1, 1)
+    );
+}
+
+#[tokio::test]
+async fn https_with_generated_ca() {
+    let emu = start(EmulatorConfig {
+        https: true,
+        ..config()
+    });
+    assert!(emu.base_url().starts_with("https://127.0.0.1:"));
+    let pem = emu.ca_pem().expect("CA PEM when https");
+    let ca = reqwest::Certificate::from_pem(pem.as_bytes()).unwrap();
+    let trusted = Client::builder().tls_certs_merge([ca]).build().unwrap();
+    let token = secret_token(&trusted, &emu).await;
+    assert_eq!(put_jpeg(&trusted, &emu, &token, ADELE).await.status(), 200);
+    // The certificate also names localhost.
+    let localhost = emu.graph_endpoint().replace("127.0.0.1", "localhost");
+    let r = trusted
+        .get(format!("{localhost}/v1.0/users/{ADELE}/photo"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let untrusting = Client::new();
+    let err = untrusting
+        .post(token_url(&emu))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect_err("an unknown CA is refused");
+    assert!(err.is_connect() || err.is_request(), "{err:?}");
+}
+
+#[test]
+fn config_from_json_and_sync_use() {
+    let cfg: EmulatorConfig = serde_json::from_str(
+        r#"{"apps": [{"client_id": "a", "client_secret": "s"}],
+            "users": [{"id": "u1", "userPrincipalName": "u1@contoso.com"}],
+            "photo_source": "onPremises",
+            "throttle": {"requests_per_window": 10},
+            "faults": {"seed": 3, "p_503": 0.5}}"#,
+    )
+    .unwrap();
+    assert_eq!(cfg.tenant, "contoso.onmicrosoft.com");
+    assert_eq!(cfg.max_photo_bytes, 4 * 1024 * 1024);
+    assert_eq!(cfg.throttle.max_concurrent_per_app, 4);
+    assert_eq!(cfg.throttle.window_ms, 1000);
+    assert_eq!(cfg.photo_source, PhotoSource::OnPremises);
+    assert!(
+        !format!("{:?}", cfg.apps[0]).contains("\"s\""),
+        "secret redacted"
+    );
+    assert!(serde_json::from_str::<EmulatorConfig>(r#"{"tenat": "x"}"#).is_err());
+
+    // Started and stopped from a plain (non-async) test.
+    let emu = Emulator::start(cfg).unwrap();
+    assert!(emu.base_url().starts_with("http://127.0.0.1:"));
+    assert_eq!(emu.ca_pem(), None);
+    emu.stop();
+
+    // Bad configurations are Error::Config.
+    let bad = EmulatorConfig {
+        apps: vec![AppRegistration {
+            client_id: "x".into(),
+            client_secret: None,
+            certificate_pem: Some("not pem".into()),
+        }],
+        ..EmulatorConfig::default()
+    };
+    assert!(matches!(
+        Emulator::start(bad),
+        Err(userphoto::Error::Config(_))
+    ));
+    let bad = EmulatorConfig {
+        faults: Faults {
+            p_503: 0.8,
+            p_drop: 0.5,
+            ..Faults::default()
+        },
+        ..EmulatorConfig::default()
+    };
+    assert!(matches!(
+        Emulator::start(bad),
+        Err(userphoto::Error::Config(_))
+    ));
+}

@@ -1,0 +1,443 @@
+//! The Graph client against the emulator: every auth type, retries (429 with Retry-After,
+//! 503, dropped connections), token expiry, named errors, awkward UPNs, TLS.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use userphoto::emulator::{
+    AppRegistration, EmulatedUser, Emulator, EmulatorConfig, Faults, ManagedIdentityConfig,
+    PhotoSource,
+};
+use userphoto::graph::{
+    runtime, AssertionAlgorithm, Credential, GraphClient, GraphConfig, RetryPolicy, Secret,
+};
+
+const TENANT: &str = "contoso.onmicrosoft.com";
+const APP: &str = "11111111-2222-3333-4444-555555555555";
+const CERT_APP: &str = "22222222-2222-3333-4444-555555555555";
+const SECRET: &str = "s3cret-value-that-must-never-leak";
+const MI_HEADER: &str = "identity-header-value-never-leaks";
+
+struct AppCert {
+    key_pem: String,
+    cert_pem: String,
+}
+
+fn cert() -> &'static AppCert {
+    static C: OnceLock<AppCert> = OnceLock::new();
+    C.get_or_init(|| {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["photo-sync.contoso.com".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        AppCert {
+            key_pem: key.serialize_pem(),
+            cert_pem: cert.pem(),
+        }
+    })
+}
+
+fn users() -> Vec<EmulatedUser> {
+    [
+        "adele@contoso.com",
+        "o'brien@contoso.com",
+        "zoë@contoso.com",
+        "jane_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, upn)| EmulatedUser {
+        id: format!("00000000-0000-4000-8000-{i:012}"),
+        user_principal_name: upn.to_string(),
+        mail: None,
+    })
+    .collect()
+}
+
+fn emulator(https: bool) -> Emulator {
+    Emulator::start(EmulatorConfig {
+        https,
+        tenant: TENANT.into(),
+        apps: vec![
+            AppRegistration {
+                client_id: APP.into(),
+                client_secret: Some(SECRET.into()),
+                certificate_pem: None,
+            },
+            AppRegistration {
+                client_id: CERT_APP.into(),
+                client_secret: None,
+                certificate_pem: Some(cert().cert_pem.clone()),
+            },
+        ],
+        users: users(),
+        managed_identity: Some(ManagedIdentityConfig {
+            identity_header: MI_HEADER.into(),
+            client_id: "mi-app".into(),
+        }),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn config(emu: &Emulator, credential: Credential) -> GraphConfig {
+    GraphConfig {
+        tenant: Some(TENANT.into()),
+        client_id: Some(APP.into()),
+        credential,
+        environment: Default::default(),
+        authority: Some(emu.authority()),
+        graph_endpoint: Some(emu.graph_endpoint()),
+        max_concurrency: 4,
+        retry: RetryPolicy {
+            base_delay_ms: 50,
+            max_delay_ms: 2000,
+            ..Default::default()
+        },
+        timeout_secs: 10,
+        extra_ca_pem: emu.ca_pem(),
+    }
+}
+
+fn secret_client(emu: &Emulator) -> GraphClient {
+    GraphClient::new(config(
+        emu,
+        Credential::Secret {
+            secret: Secret::new(SECRET),
+        },
+    ))
+    .unwrap()
+}
+
+fn photo(shade: u8) -> Bytes {
+    let rgb = vec![shade; 64 * 64 * 3];
+    Bytes::from(
+        userphoto::photo::encode_jpeg(64, 64, &rgb, 90, userphoto::photo::EncoderMode::Fast)
+            .unwrap(),
+    )
+}
+
+fn upload_and_read_back(client: &GraphClient, emu: &Emulator, user: &str) {
+    let p = photo(120);
+    runtime()
+        .block_on(client.put_photo(user, p.clone()))
+        .unwrap_or_else(|e| panic!("{user}: {e}"));
+    assert_eq!(emu.photo(user).as_deref(), Some(&p[..]), "{user}");
+    let (back, _) = runtime().block_on(client.get_photo(user)).unwrap();
+    assert_eq!(back, &p[..]);
+}
+
+#[test]
+fn client_secret() {
+    let emu = emulator(false);
+    upload_and_read_back(&secret_client(&emu), &emu, "adele@contoso.com");
+    let wrong = GraphClient::new(config(
+        &emu,
+        Credential::Secret {
+            secret: Secret::new("wrong-secret-value"),
+        },
+    ))
+    .unwrap();
+    let e = runtime()
+        .block_on(wrong.put_photo("adele@contoso.com", photo(1)))
+        .unwrap_err();
+    assert_eq!(e.code(), "auth", "{e}");
+    assert!(!e.to_string().contains("wrong-secret-value"), "{e}");
+}
+
+#[test]
+fn certificate_rs256_and_ps256() {
+    let emu = emulator(false);
+    for alg in [AssertionAlgorithm::RS256, AssertionAlgorithm::PS256] {
+        let mut c = config(
+            &emu,
+            Credential::Certificate {
+                certificate_pem: Some(cert().cert_pem.clone()),
+                certificate_path: None,
+                private_key_pem: Some(Secret::new(cert().key_pem.clone())),
+                private_key_path: None,
+                algorithm: alg,
+            },
+        );
+        c.client_id = Some(CERT_APP.into());
+        upload_and_read_back(&GraphClient::new(c).unwrap(), &emu, "zoë@contoso.com");
+    }
+}
+
+#[test]
+fn managed_identity_both_styles_and_access_token() {
+    let emu = emulator(false);
+    let app_service = Credential::ManagedIdentity {
+        client_id: None,
+        identity_endpoint: Some(emu.identity_endpoint()),
+        identity_header: Some(Secret::new(MI_HEADER)),
+        imds_endpoint: None,
+    };
+    upload_and_read_back(
+        &GraphClient::new(config(&emu, app_service)).unwrap(),
+        &emu,
+        "adele@contoso.com",
+    );
+    let imds = Credential::ManagedIdentity {
+        client_id: None,
+        identity_endpoint: Some(String::new()).filter(|s: &String| !s.is_empty()),
+        identity_header: None,
+        imds_endpoint: Some(emu.imds_endpoint()),
+    };
+    // The test process may run where IDENTITY_ENDPOINT is set; this test needs IMDS.
+    if std::env::var_os("IDENTITY_ENDPOINT").is_none() {
+        upload_and_read_back(
+            &GraphClient::new(config(&emu, imds)).unwrap(),
+            &emu,
+            "o'brien@contoso.com",
+        );
+    }
+    // A token fetched elsewhere, passed in.
+    let token = runtime()
+        .block_on(
+            reqwest::Client::new()
+                .post(format!("{}/{TENANT}/oauth2/v2.0/token", emu.authority()))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", APP),
+                    ("client_secret", SECRET),
+                    ("scope", "https://graph.microsoft.com/.default"),
+                ])
+                .send(),
+        )
+        .unwrap();
+    let token: serde_json::Value = runtime().block_on(token.json()).unwrap();
+    let given = Credential::AccessToken {
+        token: Secret::new(token["access_token"].as_str().unwrap()),
+    };
+    upload_and_read_back(
+        &GraphClient::new(config(&emu, given)).unwrap(),
+        &emu,
+        "zoë@contoso.com",
+    );
+}
+
+#[test]
+fn awkward_upns_round_trip() {
+    let emu = emulator(false);
+    let client = secret_client(&emu);
+    for u in users() {
+        upload_and_read_back(&client, &emu, &u.user_principal_name);
+        upload_and_read_back(&client, &emu, &u.id);
+    }
+    // UPNs are case-insensitive.
+    upload_and_read_back(&client, &emu, "ADELE@contoso.com");
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let emu = emulator(false);
+    let client = secret_client(&emu);
+    emu.set_faults(Faults {
+        seed: 3,
+        p_429: 1.0,
+        ..Default::default()
+    });
+    let started = Instant::now();
+    let handle = std::thread::spawn({
+        let client = client.clone();
+        move || runtime().block_on(client.put_photo("adele@contoso.com", photo(9)))
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    emu.set_faults(Faults::default());
+    let outcome = handle.join().unwrap().unwrap();
+    assert!(outcome.attempts >= 2, "{outcome:?}");
+    // Every 429 said Retry-After: 1 and the client waited that long each time.
+    assert!(
+        outcome.waited_ms >= 1000 * u64::from(outcome.attempts - 1),
+        "{outcome:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(outcome.waited_ms));
+    assert!(emu.stats().faults_429 >= 1);
+}
+
+#[test]
+fn throttled_for_too_long_is_a_named_error() {
+    let emu = emulator(false);
+    let mut c = config(
+        &emu,
+        Credential::Secret {
+            secret: Secret::new(SECRET),
+        },
+    );
+    c.retry = RetryPolicy {
+        max_attempts: 3,
+        base_delay_ms: 10,
+        max_delay_ms: 1000,
+        max_total_wait_ms: 10_000,
+    };
+    let client = GraphClient::new(c).unwrap();
+    emu.set_faults(Faults {
+        seed: 1,
+        p_429: 1.0,
+        ..Default::default()
+    });
+    let e = runtime()
+        .block_on(client.put_photo("adele@contoso.com", photo(9)))
+        .unwrap_err();
+    assert_eq!(e.code(), "throttled", "{e}");
+    assert!(e.to_string().contains("3 attempts"), "{e}");
+}
+
+#[test]
+fn service_unavailable_and_dropped_connections_are_retried() {
+    let emu = emulator(false);
+    let client = secret_client(&emu);
+    emu.set_faults(Faults {
+        seed: 11,
+        p_503: 0.3,
+        p_drop: 0.3,
+        ..Default::default()
+    });
+    for (i, u) in [
+        "adele@contoso.com",
+        "o'brien@contoso.com",
+        "zoë@contoso.com",
+    ]
+    .iter()
+    .cycle()
+    .take(12)
+    .enumerate()
+    {
+        let p = photo(i as u8 * 10);
+        runtime()
+            .block_on(client.put_photo(u, p.clone()))
+            .unwrap_or_else(|e| panic!("{u}: {e}"));
+        assert_eq!(emu.photo(u).as_deref(), Some(&p[..]));
+    }
+    let s = emu.stats();
+    assert!(s.faults_503 > 0 && s.dropped > 0, "{s:?}");
+}
+
+#[test]
+fn an_expired_or_revoked_token_is_replaced_once() {
+    let emu = emulator(false);
+    let client = secret_client(&emu);
+    runtime()
+        .block_on(client.put_photo("adele@contoso.com", photo(1)))
+        .unwrap();
+    emu.revoke_tokens();
+    runtime()
+        .block_on(client.put_photo("adele@contoso.com", photo(2)))
+        .unwrap();
+    let s = emu.stats();
+    assert_eq!(s.token_requests, 2, "{s:?}");
+    assert_eq!(s.unauthorized_401, 1, "{s:?}");
+}
+
+#[test]
+fn named_errors() {
+    let emu = emulator(false);
+    let client = secret_client(&emu);
+    let e = runtime()
+        .block_on(client.put_photo("nobody@contoso.com", photo(1)))
+        .unwrap_err();
+    assert_eq!(e.code(), "user-not-found", "{e}");
+    let e = runtime()
+        .block_on(client.get_photo("adele@contoso.com"))
+        .unwrap_err();
+    assert_eq!(e.code(), "no-photo", "{e}");
+    assert!(runtime()
+        .block_on(client.photo_meta("adele@contoso.com"))
+        .unwrap()
+        .is_none());
+    let e = runtime()
+        .block_on(client.put_photo(
+            "adele@contoso.com",
+            Bytes::from_static(b"not an image at all"),
+        ))
+        .unwrap_err();
+    assert_eq!(e.code(), "image-rejected", "{e}");
+    emu.set_photo_source(PhotoSource::OnPremises);
+    let e = runtime()
+        .block_on(client.put_photo("adele@contoso.com", photo(1)))
+        .unwrap_err();
+    assert_eq!(e.code(), "policy-blocked", "{e}");
+    assert!(e.to_string().contains("onPremises"), "{e}");
+    emu.set_photo_source(PhotoSource::Cloud);
+    runtime()
+        .block_on(client.put_photo("adele@contoso.com", photo(1)))
+        .unwrap();
+    let meta = runtime()
+        .block_on(client.photo_meta("adele@contoso.com"))
+        .unwrap()
+        .unwrap();
+    assert_eq!((meta.width, meta.height), (Some(64), Some(64)));
+    assert!(meta.etag.is_some());
+    runtime()
+        .block_on(client.delete_photo("adele@contoso.com"))
+        .unwrap();
+    assert!(emu.photo("adele@contoso.com").is_none());
+}
+
+#[test]
+fn oversize_is_refused_before_sending_and_413_is_named() {
+    let emu = Emulator::start(EmulatorConfig {
+        tenant: TENANT.into(),
+        apps: vec![AppRegistration {
+            client_id: APP.into(),
+            client_secret: Some(SECRET.into()),
+            certificate_pem: None,
+        }],
+        users: users(),
+        max_photo_bytes: 200,
+        ..Default::default()
+    })
+    .unwrap();
+    let client = secret_client(&emu);
+    let e = runtime()
+        .block_on(client.put_photo("adele@contoso.com", photo(77)))
+        .unwrap_err();
+    assert_eq!(e.code(), "too-large", "{e}");
+    let big = Bytes::from(vec![0u8; 5 * 1024 * 1024]);
+    let before = emu.stats().requests;
+    let e = runtime()
+        .block_on(client.put_photo("adele@contoso.com", big))
+        .unwrap_err();
+    assert_eq!(e.code(), "too-large");
+    assert_eq!(emu.stats().requests, before, "refused locally");
+}
+
+#[test]
+fn tls_is_verified_and_a_test_ca_can_be_added() {
+    let emu = emulator(true);
+    assert!(emu.base_url().starts_with("https://"));
+    upload_and_read_back(&secret_client(&emu), &emu, "adele@contoso.com");
+    let mut c = config(
+        &emu,
+        Credential::Secret {
+            secret: Secret::new(SECRET),
+        },
+    );
+    c.extra_ca_pem = None;
+    c.retry.max_attempts = 1;
+    let e = runtime()
+        .block_on(
+            GraphClient::new(c)
+                .unwrap()
+                .put_photo("adele@contoso.com", photo(1)),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "network", "an unknown CA is refused: {e}");
+}
+
+#[test]
+fn plain_http_is_refused_for_remote_hosts() {
+    let emu = emulator(false);
+    let mut c = config(
+        &emu,
+        Credential::Secret {
+            secret: Secret::new(SECRET),
+        },
+    );
+    c.graph_endpoint = Some("http://graph.contoso.com".into());
+    let e = GraphClient::new(c).err().unwrap();
+    assert_eq!(e.code(), "config");
+}
