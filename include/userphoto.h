@@ -51,6 +51,21 @@
  *                    "max_bytes": n, "quality": 90, "encoder": "fast" | "optimized",
  *                    "attempts": n, "notes": ["what was done to meet the target"]}]}
  *
+ * Connection JSON (up_client_new):
+ *   {"tenant": "contoso.onmicrosoft.com", "client_id": "...",
+ *    "credential": {"type": "secret", "secret": "..."}
+ *                | {"type": "certificate", "certificate_pem" | "certificate_path": "...",
+ *                   "private_key_pem" | "private_key_path": "...", "algorithm": "RS256" | "PS256"}
+ *                | {"type": "managed_identity", "client_id": null}
+ *                | {"type": "access_token", "token": "..."},
+ *    "environment": "Global" | "USGov" | "USGovDoD" | "China",
+ *    "authority": null, "graph_endpoint": null,   explicit endpoints (e.g. the emulator)
+ *    "max_concurrency": 4, "timeout_secs": 60, "extra_ca_pem": null,
+ *    "retry": {"max_attempts": 8, "max_total_wait_ms": 300000, "base_delay_ms": 500,
+ *              "max_delay_ms": 60000}}
+ *   Plain http is refused except to loopback hosts; certificates are always verified.
+ *   Secrets and tokens never appear in messages, results or events.
+ *
  * Targets JSON (up_targets): the built-in target table,
  *   [{"name": "graph", "store": "...", "size": 648, "max_bytes": 4194304,
  *     "max_bytes_ceiling": 4194304, "quality": 90}, ...]
@@ -113,11 +128,23 @@ typedef enum {
   UP_STATUS_NO_PHOTO = 210,
   UP_STATUS_CANCELLED = 211,
   UP_STATUS_JOURNAL = 212,
+  // up_job_poll: the job has finished and its last event was already returned.
+  UP_STATUS_JOB_FINISHED = 213,
 } up_status;
 
 // Bytes owned by the library: an encoded photo or a UTF-8 JSON document (not
 // NUL-terminated). A Box; read-only; freed with up_buffer_free.
 typedef struct up_buffer up_buffer;
+
+// A Microsoft Graph connection: credentials, token cache, HTTP connections and the limit of
+// requests in flight. An Arc inside a Box; may be used from several threads at once (calls
+// share one token and one concurrency limit). Freed with up_client_free after every job
+// made from it is freed.
+typedef struct up_client up_client;
+
+// A bulk job: fed with up_job_add_*, closed with up_job_close, polled with up_job_poll.
+// A Box. Feed and poll from one thread; up_job_cancel may be called from any thread.
+typedef struct up_job up_job;
 
 // The renditions of one photo, with their JSON report. A Box; read-only; freed with
 // up_renditions_free.
@@ -189,6 +216,66 @@ up_status up_buffer_data(const up_buffer *buffer, const uint8_t **out_data, size
 // Free a buffer. NULL is a no-op; a wrong or freed handle is ignored (and reported through
 // up_last_error_message).
 void up_buffer_free(up_buffer *buffer);
+
+// Create a client from a connection JSON (see "Connection JSON" above). No network traffic
+// happens until the first call. `config_json` and `out_client` must not be NULL.
+up_status up_client_new(const char *config_json, up_client **out_client);
+
+// Free a client. NULL is a no-op; a wrong or freed handle is ignored.
+void up_client_free(up_client *client);
+
+// Render `data` for Graph (648 x 648 within 4 MB) and upload it as `user`'s photo
+// (UPN, object id or mail), waiting for the outcome (retries included).
+// `options_json`: pipeline options (crop, limits, ...; the targets are ignored), or NULL.
+// `out_result`: must not be NULL; on success receives the result JSON
+// {"user","bytes","width","height","quality","attempts","waited_ms"}, freed with up_buffer_free.
+up_status up_photo_upload(const up_client *client,
+                          const char *user,
+                          const uint8_t *data,
+                          size_t len,
+                          const char *options_json,
+                          up_buffer **out_result);
+
+// Download `user`'s current photo. `out_photo` must not be NULL; on success it receives
+// the photo bytes (freed with up_buffer_free). A user without a photo is UP_STATUS_NO_PHOTO.
+up_status up_photo_download(const up_client *client, const char *user, up_buffer **out_photo);
+
+// Remove `user`'s photo.
+up_status up_photo_remove(const up_client *client, const char *user);
+
+// Start a bulk job on `client`. `options_json` (or NULL):
+// {"force": false, "journal": "path/to/journal.sqlite" | null, "workers": 8, "render": {pipeline options}}.
+// `out_job` must not be NULL; on success receives a job to free with up_job_free.
+up_status up_job_start(const up_client *client,
+                       const char *options_json,
+                       up_job **out_job);
+
+// Queue a photo from memory (the bytes are copied). Fails after up_job_close.
+up_status up_job_add_bytes(const up_job *job, const char *user, const uint8_t *data, size_t len);
+
+// Queue a photo file (read when its turn comes). Fails after up_job_close.
+up_status up_job_add_file(const up_job *job, const char *user, const char *path);
+
+// No more items: the job finishes when the queued ones are done.
+up_status up_job_close(const up_job *job);
+
+// Stop the job: no new user is started (queued ones are reported as skipped, code
+// "cancelled"); uploads already running finish. Safe from any thread (e.g. a Ctrl+C
+// handler). Keep polling until UP_STATUS_JOB_FINISHED.
+up_status up_job_cancel(const up_job *job);
+
+// Wait up to `timeout_ms` for the next event. On UP_STATUS_OK, `*out_event` is an event
+// JSON buffer (free with up_buffer_free), or NULL when the timeout passed first:
+//   {"event": "progress", "done": n, "submitted": n}
+//   {"event": "result", "user", "destination", "status": "uploaded|unchanged|failed|skipped",
+//    "source", "bytes", "width", "height", "quality", "attempts", "error_code", "error"}
+//   {"event": "finished", "total", "uploaded", "unchanged", "failed", "skipped", "cancelled"}
+// After "finished" has been returned, further polls give UP_STATUS_JOB_FINISHED.
+up_status up_job_poll(const up_job *job, uint32_t timeout_ms, up_buffer **out_event);
+
+// Free a job. A job still running is cancelled first (running uploads finish in the
+// background). NULL is a no-op; a wrong or freed handle is ignored.
+void up_job_free(up_job *job);
 
 #ifdef __cplusplus
 }  // extern "C"

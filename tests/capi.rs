@@ -298,6 +298,18 @@ fn link_every_symbol() {
         ),
         ("up_buffer_data", up_buffer_data as *const () as usize),
         ("up_buffer_free", up_buffer_free as *const () as usize),
+        ("up_client_new", up_client_new as *const () as usize),
+        ("up_client_free", up_client_free as *const () as usize),
+        ("up_photo_upload", up_photo_upload as *const () as usize),
+        ("up_photo_download", up_photo_download as *const () as usize),
+        ("up_photo_remove", up_photo_remove as *const () as usize),
+        ("up_job_start", up_job_start as *const () as usize),
+        ("up_job_add_bytes", up_job_add_bytes as *const () as usize),
+        ("up_job_add_file", up_job_add_file as *const () as usize),
+        ("up_job_close", up_job_close as *const () as usize),
+        ("up_job_cancel", up_job_cancel as *const () as usize),
+        ("up_job_poll", up_job_poll as *const () as usize),
+        ("up_job_free", up_job_free as *const () as usize),
     ];
     assert!(linked.iter().all(|(_, p)| *p != 0));
     let header =

@@ -11,6 +11,9 @@ use std::ptr;
 use crate::error::Error;
 use crate::photo::{self, Options};
 
+mod graph;
+pub use graph::*;
+
 /// Status of a call. UP_STATUS_OK is 0; codes are never renumbered or reused.
 /// 1-99: calling errors; 100-199: photo errors; 200-299: Microsoft Graph and bulk-run errors.
 #[repr(C)]
@@ -62,6 +65,8 @@ pub enum up_status {
     UP_STATUS_NO_PHOTO = 210,
     UP_STATUS_CANCELLED = 211,
     UP_STATUS_JOURNAL = 212,
+    /// up_job_poll: the job has finished and its last event was already returned.
+    UP_STATUS_JOB_FINISHED = 213,
 }
 
 use up_status::*;
@@ -101,6 +106,7 @@ const STATUS_NAMES: &[(up_status, &CStr)] = &[
     (UP_STATUS_NO_PHOTO, c"no-photo"),
     (UP_STATUS_CANCELLED, c"cancelled"),
     (UP_STATUS_JOURNAL, c"journal"),
+    (UP_STATUS_JOB_FINISHED, c"job-finished"),
 ];
 
 fn status_of(e: &Error) -> up_status {
@@ -251,24 +257,40 @@ unsafe fn input<'a>(data: *const u8, len: usize) -> Result<&'a [u8], Fail> {
     }
 }
 
-unsafe fn options(json: *const c_char) -> Result<Options, Fail> {
-    if json.is_null() {
-        return Ok(Options::default());
+/// A NUL-terminated UTF-8 string argument.
+unsafe fn c_str<'a>(p: *const c_char, what: &str) -> Result<&'a str, Fail> {
+    if p.is_null() {
+        return fail(UP_STATUS_NULL_ARGUMENT, format!("{what} was NULL"));
     }
-    let text = CStr::from_ptr(json).to_str().map_err(|e| {
-        Fail(
-            UP_STATUS_INVALID_UTF8,
-            format!("options are not UTF-8: {e}"),
-        )
-    })?;
+    CStr::from_ptr(p)
+        .to_str()
+        .map_err(|e| Fail(UP_STATUS_INVALID_UTF8, format!("{what} is not UTF-8: {e}")))
+}
+
+/// JSON options; NULL means the defaults.
+unsafe fn parse_json<T: serde::de::DeserializeOwned + Default>(
+    json: *const c_char,
+    what: &str,
+) -> Result<T, Fail> {
+    if json.is_null() {
+        return Ok(T::default());
+    }
+    parse_json_text(c_str(json, what)?, what)
+}
+
+fn parse_json_text<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, Fail> {
     serde_json::from_str(text).map_err(|e| {
         use serde_json::error::Category;
         let status = match e.classify() {
             Category::Data => UP_STATUS_INVALID_OPTIONS,
             _ => UP_STATUS_INVALID_JSON,
         };
-        Fail(status, format!("options: {e}"))
+        Fail(status, format!("{what}: {e}"))
     })
+}
+
+unsafe fn options(json: *const c_char) -> Result<Options, Fail> {
+    parse_json(json, "options")
 }
 
 fn to_json(value: &impl serde::Serialize) -> Result<Vec<u8>, Fail> {

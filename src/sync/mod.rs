@@ -222,8 +222,16 @@ impl Job {
         self.close();
     }
 
+    /// The flag [`Job::cancel`] sets, for a canceller on another thread.
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
     /// Wait up to `timeout` for the next event.
     pub fn poll(&mut self, timeout: Duration) -> Poll {
+        if self.cancel.load(Ordering::SeqCst) {
+            self.close();
+        }
         if self.finished {
             return Poll::Done;
         }

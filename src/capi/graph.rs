@@ -1,0 +1,322 @@
+//! The C ABI for Microsoft Graph: a client handle, single uploads, downloads and removals,
+//! and a job handle for bulk work that the caller feeds and polls.
+
+use std::ffi::c_char;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Deserialize;
+
+use super::*;
+use crate::graph::{runtime, GraphClient, GraphConfig};
+use crate::sync::{Event, Item, Job, Poll, Source, SyncOptions};
+use crate::targets::TargetRequest;
+
+const CLIENT_TAG: u64 = 0x5550_5f43_4c4e_5421; // "UP_CLNT!"
+const JOB_TAG: u64 = 0x5550_5f4a_4f42_2121; // "UP_JOB!!"
+
+/// A Microsoft Graph connection: credentials, token cache, HTTP connections and the limit of
+/// requests in flight. An Arc inside a Box; may be used from several threads at once (calls
+/// share one token and one concurrency limit). Freed with up_client_free after every job
+/// made from it is freed.
+pub struct up_client {
+    tag: u64,
+    client: GraphClient,
+}
+
+/// A bulk job: fed with up_job_add_*, closed with up_job_close, polled with up_job_poll.
+/// A Box. Feed and poll from one thread; up_job_cancel may be called from any thread.
+pub struct up_job {
+    tag: u64,
+    job: Mutex<Job>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Tagged for up_client {
+    const TAG: u64 = CLIENT_TAG;
+    const NAME: &'static str = "up_client";
+    fn tag_ptr(p: *mut Self) -> *mut u64 {
+        unsafe { ptr::addr_of_mut!((*p).tag) }
+    }
+}
+impl Tagged for up_job {
+    const TAG: u64 = JOB_TAG;
+    const NAME: &'static str = "up_job";
+    fn tag_ptr(p: *mut Self) -> *mut u64 {
+        unsafe { ptr::addr_of_mut!((*p).tag) }
+    }
+}
+
+/// Job options JSON.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct JobOptions {
+    force: bool,
+    journal: Option<String>,
+    workers: Option<usize>,
+    render: Options,
+}
+
+fn graph_render_options(mut o: Options) -> Options {
+    o.targets = vec![TargetRequest::Name("graph".into())];
+    o
+}
+
+/// Create a client from a connection JSON (see "Connection JSON" above). No network traffic
+/// happens until the first call. `config_json` and `out_client` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn up_client_new(
+    config_json: *const c_char,
+    out_client: *mut *mut up_client,
+) -> up_status {
+    clear_out(out_client);
+    boundary(|| {
+        if out_client.is_null() {
+            return fail(UP_STATUS_NULL_ARGUMENT, "out_client was NULL");
+        }
+        let config: GraphConfig =
+            parse_json_text(c_str(config_json, "config_json")?, "config_json")?;
+        let client = GraphClient::new(config)?;
+        write_out(
+            out_client,
+            Box::into_raw(Box::new(up_client {
+                tag: CLIENT_TAG,
+                client,
+            })),
+        )
+    })
+}
+
+/// Free a client. NULL is a no-op; a wrong or freed handle is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn up_client_free(client: *mut up_client) {
+    free_handle(client);
+}
+
+/// Render `data` for Graph (648 x 648 within 4 MB) and upload it as `user`'s photo
+/// (UPN, object id or mail), waiting for the outcome (retries included).
+/// `options_json`: pipeline options (crop, limits, ...; the targets are ignored), or NULL.
+/// `out_result`: must not be NULL; on success receives the result JSON
+/// {"user","bytes","width","height","quality","attempts","waited_ms"}, freed with up_buffer_free.
+#[no_mangle]
+pub unsafe extern "C" fn up_photo_upload(
+    client: *const up_client,
+    user: *const c_char,
+    data: *const u8,
+    len: usize,
+    options_json: *const c_char,
+    out_result: *mut *mut up_buffer,
+) -> up_status {
+    clear_out(out_result);
+    boundary(|| {
+        let c = handle(client)?;
+        let user = c_str(user, "user")?;
+        if out_result.is_null() {
+            return fail(UP_STATUS_NULL_ARGUMENT, "out_result was NULL");
+        }
+        let bytes = input(data, len)?;
+        let opts = graph_render_options(options(options_json)?);
+        let rendition = photo::render(bytes, &opts)?.renditions.remove(0);
+        let outcome = runtime().block_on(c.client.put_photo(user, Bytes::from(rendition.data)))?;
+        let json = serde_json::json!({
+            "user": outcome.user,
+            "bytes": outcome.bytes,
+            "width": rendition.width,
+            "height": rendition.height,
+            "quality": rendition.quality,
+            "attempts": outcome.attempts,
+            "waited_ms": outcome.waited_ms,
+        });
+        write_out(out_result, new_buffer(to_json(&json)?))
+    })
+}
+
+/// Download `user`'s current photo. `out_photo` must not be NULL; on success it receives
+/// the photo bytes (freed with up_buffer_free). A user without a photo is UP_STATUS_NO_PHOTO.
+#[no_mangle]
+pub unsafe extern "C" fn up_photo_download(
+    client: *const up_client,
+    user: *const c_char,
+    out_photo: *mut *mut up_buffer,
+) -> up_status {
+    clear_out(out_photo);
+    boundary(|| {
+        let c = handle(client)?;
+        let user = c_str(user, "user")?;
+        if out_photo.is_null() {
+            return fail(UP_STATUS_NULL_ARGUMENT, "out_photo was NULL");
+        }
+        let (bytes, _) = runtime().block_on(c.client.get_photo(user))?;
+        write_out(out_photo, new_buffer(bytes))
+    })
+}
+
+/// Remove `user`'s photo.
+#[no_mangle]
+pub unsafe extern "C" fn up_photo_remove(
+    client: *const up_client,
+    user: *const c_char,
+) -> up_status {
+    boundary(|| {
+        let c = handle(client)?;
+        let user = c_str(user, "user")?;
+        runtime().block_on(c.client.delete_photo(user))?;
+        Ok(())
+    })
+}
+
+/// Start a bulk job on `client`. `options_json` (or NULL):
+/// {"force": false, "journal": "path/to/journal.sqlite" | null, "workers": 8, "render": {pipeline options}}.
+/// `out_job` must not be NULL; on success receives a job to free with up_job_free.
+#[no_mangle]
+pub unsafe extern "C" fn up_job_start(
+    client: *const up_client,
+    options_json: *const c_char,
+    out_job: *mut *mut up_job,
+) -> up_status {
+    clear_out(out_job);
+    boundary(|| {
+        let c = handle(client)?;
+        if out_job.is_null() {
+            return fail(UP_STATUS_NULL_ARGUMENT, "out_job was NULL");
+        }
+        let o: JobOptions = parse_json(options_json, "options_json")?;
+        let mut sync = SyncOptions {
+            force: o.force,
+            journal: o.journal.map(Into::into),
+            render: o.render,
+            ..Default::default()
+        };
+        if let Some(w) = o.workers {
+            sync.workers = w;
+        }
+        let job = Job::start(c.client.clone(), sync)?;
+        let cancel = job.cancel_flag();
+        let h = Box::new(up_job {
+            tag: JOB_TAG,
+            job: Mutex::new(job),
+            cancel,
+        });
+        write_out(out_job, Box::into_raw(h))
+    })
+}
+
+unsafe fn add(
+    job: *const up_job,
+    user: *const c_char,
+    source: impl FnOnce() -> Result<Source, Fail>,
+) -> up_status {
+    boundary(|| {
+        let j = handle(job)?;
+        let user = c_str(user, "user")?.to_string();
+        let source = source()?;
+        j.job
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .add(Item { user, source })?;
+        Ok(())
+    })
+}
+
+/// Queue a photo from memory (the bytes are copied). Fails after up_job_close.
+#[no_mangle]
+pub unsafe extern "C" fn up_job_add_bytes(
+    job: *const up_job,
+    user: *const c_char,
+    data: *const u8,
+    len: usize,
+) -> up_status {
+    add(job, user, || Ok(Source::Bytes(input(data, len)?.to_vec())))
+}
+
+/// Queue a photo file (read when its turn comes). Fails after up_job_close.
+#[no_mangle]
+pub unsafe extern "C" fn up_job_add_file(
+    job: *const up_job,
+    user: *const c_char,
+    path: *const c_char,
+) -> up_status {
+    add(job, user, || Ok(Source::Path(c_str(path, "path")?.into())))
+}
+
+/// No more items: the job finishes when the queued ones are done.
+#[no_mangle]
+pub unsafe extern "C" fn up_job_close(job: *const up_job) -> up_status {
+    boundary(|| {
+        handle(job)?
+            .job
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .close();
+        Ok(())
+    })
+}
+
+/// Stop the job: no new user is started (queued ones are reported as skipped, code
+/// "cancelled"); uploads already running finish. Safe from any thread (e.g. a Ctrl+C
+/// handler). Keep polling until UP_STATUS_JOB_FINISHED.
+#[no_mangle]
+pub unsafe extern "C" fn up_job_cancel(job: *const up_job) -> up_status {
+    boundary(|| {
+        let j = handle(job)?;
+        j.cancel.store(true, Ordering::SeqCst);
+        if let Ok(mut guard) = j.job.try_lock() {
+            guard.close();
+        }
+        Ok(())
+    })
+}
+
+/// Wait up to `timeout_ms` for the next event. On UP_STATUS_OK, `*out_event` is an event
+/// JSON buffer (free with up_buffer_free), or NULL when the timeout passed first:
+///   {"event": "progress", "done": n, "submitted": n}
+///   {"event": "result", "user", "destination", "status": "uploaded|unchanged|failed|skipped",
+///    "source", "bytes", "width", "height", "quality", "attempts", "error_code", "error"}
+///   {"event": "finished", "total", "uploaded", "unchanged", "failed", "skipped", "cancelled"}
+/// After "finished" has been returned, further polls give UP_STATUS_JOB_FINISHED.
+#[no_mangle]
+pub unsafe extern "C" fn up_job_poll(
+    job: *const up_job,
+    timeout_ms: u32,
+    out_event: *mut *mut up_buffer,
+) -> up_status {
+    clear_out(out_event);
+    boundary(|| {
+        let j = handle(job)?;
+        if out_event.is_null() {
+            return fail(UP_STATUS_NULL_ARGUMENT, "out_event was NULL");
+        }
+        let mut guard = j.job.lock().unwrap_or_else(|p| p.into_inner());
+        if j.cancel.load(Ordering::SeqCst) {
+            guard.close();
+        }
+        match guard.poll(Duration::from_millis(u64::from(timeout_ms))) {
+            Poll::Event(e) => {
+                let json = match &e {
+                    Event::Result(r) => {
+                        let mut v = serde_json::to_value(r).unwrap_or_default();
+                        v["event"] = "result".into();
+                        v
+                    }
+                    other => serde_json::to_value(other).unwrap_or_default(),
+                };
+                write_out(out_event, new_buffer(to_json(&json)?))
+            }
+            Poll::Pending => Ok(()),
+            Poll::Done => fail(UP_STATUS_JOB_FINISHED, "the job has finished"),
+        }
+    })
+}
+
+/// Free a job. A job still running is cancelled first (running uploads finish in the
+/// background). NULL is a no-op; a wrong or freed handle is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn up_job_free(job: *mut up_job) {
+    if !job.is_null() && handle(job.cast_const()).is_ok() {
+        (*job).cancel.store(true, Ordering::SeqCst);
+    }
+    free_handle(job);
+}

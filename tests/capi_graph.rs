@@ -1,0 +1,293 @@
+//! The Graph part of the C ABI against the emulator: client, upload, download, remove, and
+//! a job fed, polled and cancelled; NULL, bad handles and bad configuration as statuses.
+
+mod common;
+
+use std::ffi::{CStr, CString};
+use std::ptr::{null, null_mut};
+
+use userphoto::capi::up_status::*;
+use userphoto::capi::*;
+use userphoto::emulator::{AppRegistration, EmulatedUser, Emulator, EmulatorConfig, Faults};
+
+const SECRET: &str = "capi-secret-never-in-messages";
+
+fn emulator(users: usize) -> Emulator {
+    Emulator::start(EmulatorConfig {
+        apps: vec![AppRegistration {
+            client_id: "app".into(),
+            client_secret: Some(SECRET.into()),
+            certificate_pem: None,
+        }],
+        users: (0..users)
+            .map(|i| EmulatedUser {
+                id: format!("id-{i}"),
+                user_principal_name: format!("user{i}@contoso.com"),
+                mail: None,
+            })
+            .chain([EmulatedUser {
+                id: "zoe".into(),
+                user_principal_name: "zoë@contoso.com".into(),
+                mail: None,
+            }])
+            .collect(),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn config(emu: &Emulator, secret: &str) -> CString {
+    let json = serde_json::json!({
+        "tenant": "contoso.onmicrosoft.com", "client_id": "app",
+        "credential": {"type": "secret", "secret": secret},
+        "authority": emu.authority(), "graph_endpoint": emu.graph_endpoint(),
+        "retry": {"base_delay_ms": 20, "max_delay_ms": 500}
+    });
+    CString::new(json.to_string()).unwrap()
+}
+
+fn last_error() -> String {
+    unsafe { CStr::from_ptr(up_last_error_message()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn take(b: *mut up_buffer) -> Vec<u8> {
+    let (mut p, mut n) = (null(), 0usize);
+    assert_eq!(unsafe { up_buffer_data(b, &mut p, &mut n) }, UP_STATUS_OK);
+    let v = unsafe { std::slice::from_raw_parts(p, n) }.to_vec();
+    unsafe { up_buffer_free(b) };
+    v
+}
+
+fn client(emu: &Emulator) -> *mut up_client {
+    let mut c = null_mut();
+    assert_eq!(
+        unsafe { up_client_new(config(emu, SECRET).as_ptr(), &mut c) },
+        UP_STATUS_OK,
+        "{}",
+        last_error()
+    );
+    c
+}
+
+#[test]
+fn upload_download_remove() {
+    let emu = emulator(1);
+    let c = client(&emu);
+    let photo = common::fixture("Portrait_6.jpg");
+    let user = CString::new("zoë@contoso.com").unwrap();
+    let mut out = null_mut();
+    let s = unsafe {
+        up_photo_upload(
+            c,
+            user.as_ptr(),
+            photo.as_ptr(),
+            photo.len(),
+            null(),
+            &mut out,
+        )
+    };
+    assert_eq!(s, UP_STATUS_OK, "{}", last_error());
+    let result: serde_json::Value = serde_json::from_slice(&take(out)).unwrap();
+    assert_eq!(result["width"], 648);
+    let stored = emu.photo("zoë@contoso.com").unwrap();
+    assert_eq!(result["bytes"].as_u64().unwrap() as usize, stored.len());
+
+    let mut got = null_mut();
+    assert_eq!(
+        unsafe { up_photo_download(c, user.as_ptr(), &mut got) },
+        UP_STATUS_OK
+    );
+    assert_eq!(take(got), stored);
+    assert_eq!(unsafe { up_photo_remove(c, user.as_ptr()) }, UP_STATUS_OK);
+    assert_eq!(
+        unsafe { up_photo_download(c, user.as_ptr(), &mut got) },
+        UP_STATUS_NO_PHOTO
+    );
+    assert!(got.is_null());
+
+    let ghost = CString::new("ghost@contoso.com").unwrap();
+    let s = unsafe {
+        up_photo_upload(
+            c,
+            ghost.as_ptr(),
+            photo.as_ptr(),
+            photo.len(),
+            null(),
+            &mut out,
+        )
+    };
+    assert_eq!(s, UP_STATUS_USER_NOT_FOUND);
+    assert!(last_error().contains("ghost@contoso.com"));
+    unsafe { up_client_free(c) };
+}
+
+#[test]
+fn a_job_is_fed_polled_and_finishes_with_one_result_per_user() {
+    let n = 12;
+    let emu = emulator(n);
+    emu.set_faults(Faults {
+        seed: 4,
+        p_503: 0.2,
+        ..Default::default()
+    });
+    let c = client(&emu);
+    let mut job = null_mut();
+    assert_eq!(
+        unsafe { up_job_start(c, null(), &mut job) },
+        UP_STATUS_OK,
+        "{}",
+        last_error()
+    );
+    let photo = common::fixture("Landscape_2.jpg");
+    let file = common::fixtures_dir().join("Portrait_1.jpg");
+    let file = CString::new(file.to_str().unwrap()).unwrap();
+    for i in 0..n {
+        let user = CString::new(format!("user{i}@contoso.com")).unwrap();
+        let s = if i % 2 == 0 {
+            unsafe { up_job_add_bytes(job, user.as_ptr(), photo.as_ptr(), photo.len()) }
+        } else {
+            unsafe { up_job_add_file(job, user.as_ptr(), file.as_ptr()) }
+        };
+        assert_eq!(s, UP_STATUS_OK);
+    }
+    assert_eq!(unsafe { up_job_close(job) }, UP_STATUS_OK);
+    let user = CString::new("late@contoso.com").unwrap();
+    assert_eq!(
+        unsafe { up_job_add_bytes(job, user.as_ptr(), photo.as_ptr(), photo.len()) },
+        UP_STATUS_INVALID_OPTIONS
+    );
+    let mut results = 0;
+    let mut finished = None;
+    loop {
+        let mut ev = null_mut();
+        match unsafe { up_job_poll(job, 200, &mut ev) } {
+            UP_STATUS_OK if ev.is_null() => continue,
+            UP_STATUS_OK => {
+                let v: serde_json::Value = serde_json::from_slice(&take(ev)).unwrap();
+                assert!(!v.to_string().contains(SECRET));
+                match v["event"].as_str().unwrap() {
+                    "result" => {
+                        assert_eq!(v["status"], "uploaded", "{v}");
+                        results += 1;
+                    }
+                    "finished" => finished = Some(v),
+                    _ => {}
+                }
+            }
+            UP_STATUS_JOB_FINISHED => break,
+            other => panic!("{other:?}: {}", last_error()),
+        }
+    }
+    assert_eq!(results, n);
+    assert_eq!(finished.unwrap()["uploaded"], n);
+    unsafe { up_job_free(job) };
+    unsafe { up_client_free(c) };
+}
+
+#[test]
+fn a_cancelled_job_still_reports_every_user() {
+    let emu = emulator(30);
+    emu.set_faults(Faults {
+        seed: 1,
+        p_slow: 1.0,
+        slow_ms: 100,
+        ..Default::default()
+    });
+    let c = client(&emu);
+    let mut job = null_mut();
+    assert_eq!(
+        unsafe { up_job_start(c, c"{\"workers\": 2}".as_ptr(), &mut job) },
+        UP_STATUS_OK
+    );
+    let photo = common::fixture("Landscape_0.jpg");
+    for i in 0..30 {
+        let user = CString::new(format!("user{i}@contoso.com")).unwrap();
+        assert_eq!(
+            unsafe { up_job_add_bytes(job, user.as_ptr(), photo.as_ptr(), photo.len()) },
+            UP_STATUS_OK
+        );
+    }
+    assert_eq!(unsafe { up_job_cancel(job) }, UP_STATUS_OK);
+    let (mut results, mut skipped) = (0, 0);
+    loop {
+        let mut ev = null_mut();
+        match unsafe { up_job_poll(job, 500, &mut ev) } {
+            UP_STATUS_OK if ev.is_null() => {}
+            UP_STATUS_OK => {
+                let v: serde_json::Value = serde_json::from_slice(&take(ev)).unwrap();
+                if v["event"] == "result" {
+                    results += 1;
+                    if v["error_code"] == "cancelled" {
+                        skipped += 1;
+                    }
+                }
+            }
+            UP_STATUS_JOB_FINISHED => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(results, 30);
+    assert!(skipped > 0, "cancelled users are reported as skipped");
+    unsafe { up_job_free(job) };
+    unsafe { up_client_free(c) };
+}
+
+#[test]
+fn bad_configuration_null_and_wrong_handles() {
+    let emu = emulator(1);
+    let mut c = null_mut();
+    unsafe {
+        assert_eq!(up_client_new(c"{".as_ptr(), &mut c), UP_STATUS_INVALID_JSON);
+        assert_eq!(
+            up_client_new(c"{\"tenant\": 1}".as_ptr(), &mut c),
+            UP_STATUS_INVALID_OPTIONS
+        );
+        let http = CString::new(
+            serde_json::json!({"tenant": "t", "client_id": "a", "credential": {"type": "secret", "secret": SECRET},
+                "graph_endpoint": "http://graph.contoso.com"})
+            .to_string(),
+        )
+        .unwrap();
+        assert_eq!(up_client_new(http.as_ptr(), &mut c), UP_STATUS_CONFIG);
+        assert!(!last_error().contains(SECRET));
+        assert!(c.is_null());
+        assert_eq!(up_client_new(null(), &mut c), UP_STATUS_NULL_ARGUMENT);
+
+        let wrong = CString::new(config(&emu, "not-the-secret").to_str().unwrap()).unwrap();
+        assert_eq!(up_client_new(wrong.as_ptr(), &mut c), UP_STATUS_OK);
+        let photo = common::fixture("Landscape_0.jpg");
+        let mut out = null_mut();
+        let user = c"user0@contoso.com";
+        assert_eq!(
+            up_photo_upload(
+                c,
+                user.as_ptr(),
+                photo.as_ptr(),
+                photo.len(),
+                null(),
+                &mut out
+            ),
+            UP_STATUS_AUTH
+        );
+        assert!(!last_error().contains("not-the-secret"), "{}", last_error());
+        assert_eq!(
+            up_photo_upload(c, null(), photo.as_ptr(), photo.len(), null(), &mut out),
+            UP_STATUS_NULL_ARGUMENT
+        );
+        let mut job = null_mut();
+        assert_eq!(up_job_start(c, null(), &mut job), UP_STATUS_OK);
+        // A job where a client is expected and the reverse.
+        assert_eq!(
+            up_photo_remove(job.cast(), user.as_ptr()),
+            UP_STATUS_INVALID_HANDLE
+        );
+        assert_eq!(up_job_close(c.cast()), UP_STATUS_INVALID_HANDLE);
+        assert_eq!(up_job_poll(null(), 0, &mut out), UP_STATUS_NULL_ARGUMENT);
+        up_job_free(job);
+        up_client_free(c);
+        up_client_free(null_mut());
+        up_job_free(null_mut());
+    }
+}
