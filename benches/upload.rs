@@ -467,7 +467,7 @@ fn run_direct_pass(args: &Args, renditions: &[Bytes]) -> BenchResult<Pass> {
     let failed = errors.len() as u64;
     errors.truncate(5);
     Ok(Pass {
-        label: "GraphClient::put_photo only (pre-rendered, one task per worker)",
+        label: "put_photo only (pre-rendered, no sync::run)",
         renders: false,
         wall,
         uploaded: success_ms.len() as u64,
@@ -637,8 +637,7 @@ fn print_pass(p: &Pass, args: &Args, render: &RenderCost, probe4: &Probe) {
             .map(|w| w[1].start_ms - w[0].start_ms)
             .collect();
         let idle: Vec<f64> = b.windows(2).map(|w| w[1].start_ms - w[0].end_ms).collect();
-        // Inside a burst the client is limited only by 4 in flight: spacing x 4 is the
-        // per-request time under load.
+        // Inside a burst only the client's own pace limits it.
         let spacing: Vec<f64> = b
             .iter()
             .filter(|b| b.uploads > 1)
@@ -669,12 +668,19 @@ fn print_pass(p: &Pass, args: &Args, render: &RenderCost, probe4: &Probe) {
         );
         println!("    idle between bursts    mean {:6.1} ms", mean(&idle));
         println!(
-            "    per-request time       {:6.2} ms in bursts (spacing x {} in flight; probe at {} in flight: {:.2} ms)",
-            mean(&spacing) * DEFAULT_MAX_CONCURRENCY as f64,
-            DEFAULT_MAX_CONCURRENCY,
+            "    upload spacing         mean {:6.2} ms in bursts (request latency, probe at {} in flight: {:.2} ms)",
+            mean(&spacing),
             probe4.in_flight,
             mean(&probe4.latencies_ms)
         );
+        if let [.., prev, last] = &b[..] {
+            println!(
+                "    last burst             {} uploads, {:.1} ms after the previous one ended (a small, late last burst is a \
+                 retry still in back-off when the rest was done)",
+                last.uploads,
+                last.start_ms - prev.end_ms
+            );
+        }
     } else {
         println!(
             "  bursts                        1    (no gap > {} ms between uploads)",
@@ -841,8 +847,16 @@ fn bench(args: &Args) -> BenchResult<()> {
         }
     }
     let journaled = journaled?;
-    println!("  journal                  {}", dir.display());
     print_pass(&journaled, args, &render, &probe4);
+    println!(
+        "  journal file             {}{}",
+        journal.display(),
+        if remove {
+            " (removed)"
+        } else {
+            " (removed; the directory is kept)"
+        }
+    );
 
     let direct = run_direct_pass(args, &render.renditions)?;
     print_pass(&direct, args, &render, &probe4);
