@@ -668,17 +668,21 @@ fn print_pass(p: &Pass, args: &Args, render: &RenderCost, probe4: &Probe) {
         );
         println!("    idle between bursts    mean {:6.1} ms", mean(&idle));
         println!(
-            "    upload spacing         mean {:6.2} ms in bursts (request latency, probe at {} in flight: {:.2} ms)",
+            "    upload spacing         mean {:6.2} ms in bursts (between successive uploads; probe latency at {} in flight: {:.2} ms)",
             mean(&spacing),
             probe4.in_flight,
             mean(&probe4.latencies_ms)
         );
         if let [.., prev, last] = &b[..] {
             println!(
-                "    last burst             {} uploads, {:.1} ms after the previous one ended (a small, late last burst is a \
-                 retry still in back-off when the rest was done)",
+                "    last burst             {} uploads, starting {:.1} ms after the previous one ended{}",
                 last.uploads,
-                last.start_ms - prev.end_ms
+                last.start_ms - prev.end_ms,
+                if (last.uploads as u64) * 4 < u64::from(args.per_window) {
+                    " (a retry still in back-off after the rest was done)"
+                } else {
+                    ""
+                }
             );
         }
     } else {
