@@ -346,12 +346,6 @@ async fn upload_one(ctx: &Context, item: &Item, r: &mut UserResult) -> Result<St
     r.height = Some(rendition.height);
     r.quality = Some(rendition.quality);
     let rendition_hash = sha256_hex(&rendition.data);
-    let journal = |f: &dyn Fn(&journal::Journal) -> Result<()>| -> Result<()> {
-        match &ctx.journal {
-            Some(j) => f(&j.lock().unwrap_or_else(|p| p.into_inner())),
-            None => Ok(()),
-        }
-    };
     let previous = match &ctx.journal {
         Some(j) => j
             .lock()
@@ -369,6 +363,19 @@ async fn upload_one(ctx: &Context, item: &Item, r: &mut UserResult) -> Result<St
         rendition_hash: rendition_hash.clone(),
         status: status.into(),
     };
+    let bytes = rendition.bytes;
+    let mark = |status: &str, code: Option<&str>| -> Result<()> {
+        match &ctx.journal {
+            Some(j) => j.lock().unwrap_or_else(|p| p.into_inner()).record(
+                GRAPH_DESTINATION,
+                &item.user,
+                &entry(status),
+                Some(bytes),
+                code,
+            ),
+            None => Ok(()),
+        }
+    };
     // A previous run died during this very upload: the photo may have arrived. Look before
     // uploading it a second time.
     if previous
@@ -377,15 +384,7 @@ async fn upload_one(ctx: &Context, item: &Item, r: &mut UserResult) -> Result<St
     {
         if let Ok((current, _)) = ctx.client.get_photo(&item.user).await {
             if sha256_hex(&current) == rendition_hash {
-                journal(&|j| {
-                    j.record(
-                        GRAPH_DESTINATION,
-                        &item.user,
-                        &entry("uploaded"),
-                        Some(rendition.bytes),
-                        None,
-                    )
-                })?;
+                mark("uploaded", None)?;
                 return Ok(Status::Uploaded);
             }
         }
@@ -393,15 +392,7 @@ async fn upload_one(ctx: &Context, item: &Item, r: &mut UserResult) -> Result<St
     if ctx.cancel.load(Ordering::SeqCst) {
         return Err(Error::Cancelled);
     }
-    journal(&|j| {
-        j.record(
-            GRAPH_DESTINATION,
-            &item.user,
-            &entry("uploading"),
-            Some(rendition.bytes),
-            None,
-        )
-    })?;
+    mark("uploading", None)?;
     match ctx
         .client
         .put_photo(&item.user, Bytes::from(rendition.data))
@@ -409,28 +400,12 @@ async fn upload_one(ctx: &Context, item: &Item, r: &mut UserResult) -> Result<St
     {
         Ok(outcome) => {
             r.attempts = outcome.attempts;
-            journal(&|j| {
-                j.record(
-                    GRAPH_DESTINATION,
-                    &item.user,
-                    &entry("uploaded"),
-                    Some(rendition.bytes),
-                    None,
-                )
-            })?;
+            mark("uploaded", None)?;
             Ok(Status::Uploaded)
         }
         Err(e) => {
             let code = e.code();
-            journal(&|j| {
-                j.record(
-                    GRAPH_DESTINATION,
-                    &item.user,
-                    &entry("failed"),
-                    Some(rendition.bytes),
-                    Some(code),
-                )
-            })?;
+            mark("failed", Some(code))?;
             Err(e)
         }
     }
