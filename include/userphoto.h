@@ -56,6 +56,8 @@
  *    "credential": {"type": "secret", "secret": "..."}
  *                | {"type": "certificate", "certificate_pem" | "certificate_path": "...",
  *                   "private_key_pem" | "private_key_path": "...", "algorithm": "RS256" | "PS256"}
+ *                | {"type": "certificate", "pfx_path" | "pfx_base64": "...", "pfx_password": "...",
+ *                   "algorithm": "RS256" | "PS256"}          a PKCS#12 file holding key and certificate
  *                | {"type": "managed_identity", "client_id": null}
  *                | {"type": "access_token", "token": "..."},
  *    "environment": "Global" | "USGov" | "USGovDoD" | "China",
@@ -63,6 +65,9 @@
  *    "max_concurrency": 4, "timeout_secs": 60, "extra_ca_pem": null,
  *    "retry": {"max_attempts": 8, "max_total_wait_ms": 300000, "base_delay_ms": 500,
  *              "max_delay_ms": 60000}}
+ *   max_attempts counts failed attempts (network errors, 5xx without Retry-After); waits the
+ *   service asks for with Retry-After are bounded by max_total_wait_ms only, and hold back
+ *   every request of the client until they end.
  *   Plain http is refused except to loopback hosts; certificates are always verified.
  *   Secrets and tokens never appear in messages, results or events.
  *

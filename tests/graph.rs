@@ -1,6 +1,8 @@
 //! The Graph client against the emulator: every auth type, retries (429 with Retry-After,
 //! 503, dropped connections), token expiry, named errors, awkward UPNs, TLS.
 
+mod common;
+
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -158,12 +160,90 @@ fn certificate_rs256_and_ps256() {
                 certificate_path: None,
                 private_key_pem: Some(Secret::new(cert().key_pem.clone())),
                 private_key_path: None,
+                pfx_path: None,
+                pfx_base64: None,
+                pfx_password: None,
                 algorithm: alg,
             },
         );
         c.client_id = Some(CERT_APP.into());
         upload_and_read_back(&GraphClient::new(c).unwrap(), &emu, "zoë@contoso.com");
     }
+}
+
+/// A .pfx as Windows and OpenSSL write it (AES-256 PBES2 by default, and the legacy
+/// 3DES/RC2 form older tools produce), by path and in memory.
+#[test]
+fn certificate_from_pfx() {
+    let emu = emulator(false);
+    let dir = common::scratch_dir("graph-pfx");
+    std::fs::write(dir.join("key.pem"), &cert().key_pem).unwrap();
+    std::fs::write(dir.join("cert.pem"), &cert().cert_pem).unwrap();
+    let pfx_config = |path: Option<String>, b64: Option<String>, password: &str| {
+        let mut c = config(
+            &emu,
+            Credential::Certificate {
+                certificate_pem: None,
+                certificate_path: None,
+                private_key_pem: None,
+                private_key_path: None,
+                pfx_path: path,
+                pfx_base64: b64.map(Secret::new),
+                pfx_password: Some(Secret::new(password)),
+                algorithm: AssertionAlgorithm::RS256,
+            },
+        );
+        c.client_id = Some(CERT_APP.into());
+        c
+    };
+    for (name, legacy) in [("modern.pfx", false), ("legacy.pfx", true)] {
+        let out = dir.join(name);
+        let mut cmd = std::process::Command::new("openssl");
+        cmd.args(["pkcs12", "-export", "-passout", "pass:pfx-pass-never-leaks"])
+            .arg("-inkey")
+            .arg(dir.join("key.pem"))
+            .arg("-in")
+            .arg(dir.join("cert.pem"))
+            .arg("-out")
+            .arg(&out);
+        if legacy {
+            cmd.arg("-legacy");
+        }
+        let status = cmd
+            .status()
+            .expect("openssl is installed by scripts/setup.sh");
+        if !status.success() && legacy {
+            // OpenSSL builds without the legacy provider cannot write the old form.
+            continue;
+        }
+        assert!(status.success(), "openssl pkcs12 -export failed");
+        let path = out.display().to_string();
+        let client = GraphClient::new(pfx_config(Some(path.clone()), None, "pfx-pass-never-leaks"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        upload_and_read_back(&client, &emu, "adele@contoso.com");
+        let b64 = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            std::fs::read(&out).unwrap(),
+        );
+        let client = GraphClient::new(pfx_config(None, Some(b64), "pfx-pass-never-leaks")).unwrap();
+        upload_and_read_back(&client, &emu, "o'brien@contoso.com");
+        // A wrong password is a configuration error naming the file, not a panic.
+        let e = GraphClient::new(pfx_config(Some(path.clone()), None, "wrong"))
+            .err()
+            .expect("wrong password accepted");
+        assert_eq!(e.code(), "config", "{e}");
+        assert!(e.to_string().contains(&path), "{e}");
+        assert!(!e.to_string().contains("pfx-pass-never-leaks"), "{e}");
+    }
+    // Not a PKCS#12 file at all.
+    let e = GraphClient::new(pfx_config(
+        Some(dir.join("cert.pem").display().to_string()),
+        None,
+        "x",
+    ))
+    .err()
+    .expect("a PEM file accepted as .pfx");
+    assert_eq!(e.code(), "config", "{e}");
 }
 
 #[test]
@@ -232,9 +312,20 @@ fn awkward_upns_round_trip() {
 }
 
 #[test]
-fn retry_after_is_honoured() {
+fn retry_after_is_honoured_and_is_not_a_failure() {
     let emu = emulator(false);
-    let client = secret_client(&emu);
+    // Two failed attempts would end the request; told waits must not count as failures.
+    let mut c = config(
+        &emu,
+        Credential::Secret {
+            secret: Secret::new(SECRET),
+        },
+    );
+    c.retry.max_attempts = 2;
+    let client = GraphClient::new(c).unwrap();
+    runtime()
+        .block_on(client.photo_meta("adele@contoso.com"))
+        .ok(); // token fetched
     emu.set_faults(Faults {
         seed: 3,
         p_429: 1.0,
@@ -245,17 +336,57 @@ fn retry_after_is_honoured() {
         let client = client.clone();
         move || runtime().block_on(client.put_photo("adele@contoso.com", photo(9)))
     });
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(2500));
     emu.set_faults(Faults::default());
     let outcome = handle.join().unwrap().unwrap();
-    assert!(outcome.attempts >= 2, "{outcome:?}");
+    assert!(outcome.attempts >= 3, "{outcome:?}");
     // Every 429 said Retry-After: 1 and the client waited that long each time.
     assert!(
         outcome.waited_ms >= 1000 * u64::from(outcome.attempts - 1),
         "{outcome:?}"
     );
     assert!(started.elapsed() >= Duration::from_millis(outcome.waited_ms));
-    assert!(emu.stats().faults_429 >= 1);
+    assert!(emu.stats().faults_429 >= 2);
+}
+
+#[test]
+fn one_retry_after_holds_back_the_whole_client() {
+    let emu = emulator(false);
+    let client = secret_client(&emu);
+    runtime()
+        .block_on(client.photo_meta("adele@contoso.com"))
+        .ok(); // token fetched
+    emu.set_faults(Faults {
+        seed: 5,
+        p_429: 1.0,
+        ..Default::default()
+    });
+    // One request learns "Retry-After: 1"; the fault is then lifted at once.
+    let first = std::thread::spawn({
+        let client = client.clone();
+        move || runtime().block_on(client.put_photo("adele@contoso.com", photo(3)))
+    });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while emu.stats().faults_429 == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    emu.set_faults(Faults::default());
+    let told_at = Instant::now();
+    std::thread::sleep(Duration::from_millis(50)); // the client reads the 429
+                                                   // A second request of the same client, started after the 429, waits out the same pause
+                                                   // without a 429 of its own.
+    let second = runtime()
+        .block_on(client.put_photo("zoë@contoso.com", photo(4)))
+        .unwrap();
+    assert!(
+        told_at.elapsed() >= Duration::from_millis(700),
+        "the second request did not wait: {:?}",
+        told_at.elapsed()
+    );
+    assert_eq!(second.attempts, 1, "{second:?}");
+    assert!(second.waited_ms >= 700, "{second:?}");
+    first.join().unwrap().unwrap();
+    assert_eq!(emu.stats().faults_429, 1);
 }
 
 #[test]
@@ -271,7 +402,7 @@ fn throttled_for_too_long_is_a_named_error() {
         max_attempts: 3,
         base_delay_ms: 10,
         max_delay_ms: 1000,
-        max_total_wait_ms: 10_000,
+        max_total_wait_ms: 2500,
     };
     let client = GraphClient::new(c).unwrap();
     emu.set_faults(Faults {
@@ -279,11 +410,14 @@ fn throttled_for_too_long_is_a_named_error() {
         p_429: 1.0,
         ..Default::default()
     });
+    let started = Instant::now();
     let e = runtime()
         .block_on(client.put_photo("adele@contoso.com", photo(9)))
         .unwrap_err();
     assert_eq!(e.code(), "throttled", "{e}");
+    // Waits of 1 s each fit twice into 2.5 s: the third 429 ends it.
     assert!(e.to_string().contains("3 attempts"), "{e}");
+    assert!(started.elapsed() >= Duration::from_secs(2), "{e}");
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Bulk runs against the emulator: a 1,000-user sync with injected faults, the incremental
 //! second run, kill -9 and resume, and no secret anywhere in output, journal or reports.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,6 +14,8 @@ use userphoto::emulator::{
 use userphoto::graph::{Credential, GraphClient, GraphConfig, RetryPolicy, Secret};
 use userphoto::sync::{self, Item, Source, Status, SyncOptions};
 use userphoto::targets::TargetRequest;
+
+use common::scratch_dir as tmp;
 
 const TENANT: &str = "contoso.onmicrosoft.com";
 const APP: &str = "11111111-2222-3333-4444-555555555555";
@@ -90,13 +94,6 @@ fn expected_rendition(bytes: &[u8]) -> Vec<u8> {
         .renditions
         .remove(0)
         .data
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 #[test]

@@ -86,7 +86,8 @@ pub enum AssertionAlgorithm {
 
 /// How the app proves who it is. JSON: `{"type": "secret", "secret": "..."}`,
 /// `{"type": "certificate", "certificate_pem": "...", "private_key_pem": "...", "algorithm": "RS256"}`
-/// (or `certificate_path`/`private_key_path`), `{"type": "managed_identity", "client_id": null}`,
+/// (or `certificate_path`/`private_key_path`, or `pfx_path`/`pfx_base64` with `pfx_password`),
+/// `{"type": "managed_identity", "client_id": null}`,
 /// `{"type": "access_token", "token": "..."}`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -103,6 +104,14 @@ pub enum Credential {
         private_key_pem: Option<Secret>,
         #[serde(default)]
         private_key_path: Option<String>,
+        /// A PKCS#12 (.pfx/.p12) file holding the key and its certificate.
+        #[serde(default)]
+        pfx_path: Option<String>,
+        /// The same, in memory, base64-encoded (e.g. exported from a certificate store).
+        #[serde(default)]
+        pfx_base64: Option<Secret>,
+        #[serde(default)]
+        pfx_password: Option<Secret>,
         #[serde(default)]
         algorithm: AssertionAlgorithm,
     },
@@ -153,6 +162,41 @@ impl Certificate {
         })
     }
 
+    /// Load the key and its certificate from PKCS#12 bytes (what Windows exports as .pfx).
+    /// `source` names the input in errors.
+    pub fn from_pkcs12(
+        data: &[u8],
+        password: Option<&Secret>,
+        algorithm: AssertionAlgorithm,
+        source: &str,
+    ) -> Result<Self> {
+        let password = password.map(Secret::expose).unwrap_or("");
+        let store = p12_keystore::KeyStore::from_pkcs12(
+            data,
+            password,
+            p12_keystore::Pkcs12ImportPolicy::Relaxed,
+        )
+        .map_err(|e| {
+            Error::Config(format!(
+                "{source}: cannot open the PKCS#12 file (wrong password or not a .pfx): {e}"
+            ))
+        })?;
+        let (_, chain) = store.private_key_chain().ok_or_else(|| {
+            Error::Config(format!("{source}: the PKCS#12 file holds no private key"))
+        })?;
+        let leaf = chain.certs().first().ok_or_else(|| {
+            Error::Config(format!(
+                "{source}: the PKCS#12 file holds no certificate for its private key"
+            ))
+        })?;
+        let cert_pem = pem("CERTIFICATE", leaf.as_der());
+        let key_pem = Secret::new(pem("PRIVATE KEY", chain.key().as_der()));
+        Certificate::load(&cert_pem, key_pem, algorithm).map_err(|e| match e {
+            Error::Config(m) => Error::Config(format!("{source}: {m}")),
+            other => other,
+        })
+    }
+
     /// A signed client assertion for `audience` (the token endpoint URL).
     pub fn assertion(&self, client_id: &str, audience: &str) -> Result<Secret> {
         let mut header = jsonwebtoken::Header::new(match self.algorithm {
@@ -199,6 +243,17 @@ impl Certificate {
     pub fn der_base64(&self) -> String {
         STANDARD.encode(&self.der)
     }
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let b64 = STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
 }
 
 fn hex(b: &[u8]) -> String {

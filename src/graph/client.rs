@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
+use base64::{engine::general_purpose::STANDARD, Engine};
 use bytes::Bytes;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::{Method, StatusCode};
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, Semaphore};
 
 use super::auth::{Certificate, Credential, Environment, Secret, Token};
-use super::retry::{is_retryable_status, parse_retry_after, RetryPolicy};
+use super::retry::{is_retryable_status, parse_retry_after, RetryPolicy, Tries};
 use crate::error::{Error, Result};
 use crate::targets::GRAPH;
 
@@ -100,6 +101,9 @@ struct Inner {
     token: Mutex<Option<Token>>,
     permits: Semaphore,
     retry: RetryPolicy,
+    /// When the service last said to come back: every request of this client waits until
+    /// then, so workers resume together instead of each learning the wait by a 429 of its own.
+    resume_at: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 /// A Graph client; cheap to clone, safe to share between threads and tasks.
@@ -229,32 +233,54 @@ impl GraphClient {
                 certificate_path,
                 private_key_pem,
                 private_key_path,
+                pfx_path,
+                pfx_base64,
+                pfx_password,
                 algorithm,
             } => {
                 need(&config.tenant, "tenant")?;
                 need(&config.client_id, "client_id")?;
                 let read = |p: &str| {
-                    std::fs::read_to_string(p).map_err(|source| Error::Io {
+                    std::fs::read(p).map_err(|source| Error::Io {
                         path: p.to_string(),
                         source,
                     })
                 };
-                let cert =
-                    match (certificate_pem, certificate_path) {
+                let read_text = |p: &str| {
+                    String::from_utf8(read(p)?).map_err(|_| {
+                        Error::Config(format!("{p}: not a PEM file (use pfx_path for a .pfx)"))
+                    })
+                };
+                let pfx = match (pfx_path, pfx_base64) {
+                    (Some(p), _) => Some((read(&p)?, p)),
+                    (None, Some(b64)) => Some((
+                        STANDARD
+                            .decode(b64.expose().trim())
+                            .map_err(|_| Error::Config("pfx_base64 is not valid base64".into()))?,
+                        "pfx_base64".to_string(),
+                    )),
+                    (None, None) => None,
+                };
+                let cert = if let Some((bytes, source)) = pfx {
+                    Certificate::from_pkcs12(&bytes, pfx_password.as_ref(), algorithm, &source)?
+                } else {
+                    let cert = match (certificate_pem, certificate_path) {
                         (Some(pem), _) => pem,
-                        (None, Some(p)) => read(&p)?,
+                        (None, Some(p)) => read_text(&p)?,
                         (None, None) => return Err(Error::Config(
-                            "a certificate credential needs certificate_pem or certificate_path"
+                            "a certificate credential needs certificate_pem, certificate_path, pfx_path or pfx_base64"
                                 .into(),
                         )),
                     };
-                let key = match (private_key_pem, private_key_path) {
-                    (Some(k), _) => k,
-                    (None, Some(p)) => Secret::new(read(&p)?),
-                    // A combined PEM file holds the key after the certificate.
-                    (None, None) => Secret::new(cert.clone()),
+                    let key = match (private_key_pem, private_key_path) {
+                        (Some(k), _) => k,
+                        (None, Some(p)) => Secret::new(read_text(&p)?),
+                        // A combined PEM file holds the key after the certificate.
+                        (None, None) => Secret::new(cert.clone()),
+                    };
+                    Certificate::load(&cert, key, algorithm)?
                 };
-                Auth::Certificate(Certificate::load(&cert, key, algorithm)?)
+                Auth::Certificate(cert)
             }
             Credential::ManagedIdentity {
                 client_id,
@@ -309,6 +335,7 @@ impl GraphClient {
                 token: Mutex::new(None),
                 permits: Semaphore::new(config.max_concurrency),
                 retry: config.retry,
+                resume_at: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -436,10 +463,8 @@ impl GraphClient {
     /// Send with the retry policy; each attempt holds a concurrency permit.
     async fn send_with_retry(&self, request: reqwest::RequestBuilder, what: &str) -> Result<Reply> {
         let policy = self.inner.retry;
-        let mut attempts = 0u32;
-        let mut waited = Duration::ZERO;
+        let mut tries = Tries::default();
         loop {
-            attempts += 1;
             let req = request
                 .try_clone()
                 .ok_or_else(|| Error::Config("request body cannot be retried".into()))?;
@@ -450,6 +475,7 @@ impl GraphClient {
                     .acquire()
                     .await
                     .map_err(|_| Error::Cancelled)?;
+                tries.waited += self.wait_for_resume().await;
                 match req.send().await {
                     Ok(resp) => {
                         let status = resp.status();
@@ -473,13 +499,18 @@ impl GraphClient {
             };
             let (retry_after, last) = match outcome {
                 Ok((status, retry_after, content_type, body)) => {
-                    tracing::debug!(status = status.as_u16(), attempts, "{what}");
+                    tries.record(retry_after);
+                    tracing::debug!(
+                        status = status.as_u16(),
+                        attempts = tries.attempts,
+                        "{what}"
+                    );
                     let reply = Reply {
                         status,
                         body,
                         content_type,
-                        attempts,
-                        waited,
+                        attempts: tries.attempts,
+                        waited: tries.waited,
                     };
                     if !is_retryable_status(status.as_u16()) {
                         return Ok(reply);
@@ -487,12 +518,13 @@ impl GraphClient {
                     (retry_after, Ok(reply))
                 }
                 Err(e) => {
-                    tracing::debug!(attempts, error = %without_url(&e), "{what}: network error");
+                    tries.record(None);
+                    tracing::debug!(attempts = tries.attempts, error = %without_url(&e), "{what}: network error");
                     (None, Err(e))
                 }
             };
-            let delay = policy.delay(attempts, retry_after);
-            if !policy.allows(attempts, waited, delay) {
+            let delay = policy.delay(&tries, retry_after);
+            if !policy.allows(&tries, delay) {
                 return match last {
                     Ok(reply) => Ok(reply),
                     Err(e) => Err(Error::Network {
@@ -501,8 +533,42 @@ impl GraphClient {
                     }),
                 };
             }
+            if retry_after.is_some_and(|d| !d.is_zero()) {
+                self.resume_after(delay);
+            }
             tokio::time::sleep(delay).await;
-            waited += delay;
+            tries.waited += delay;
+        }
+    }
+
+    /// Hold every request of this client back until `delay` from now (never shortens a
+    /// wait already set).
+    fn resume_after(&self, delay: Duration) {
+        let at = tokio::time::Instant::now() + delay;
+        let mut gate = self
+            .inner
+            .resume_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if gate.is_none_or(|g| g < at) {
+            *gate = Some(at);
+        }
+    }
+
+    /// Wait out the client-wide pause, if one is set; returns the time waited.
+    async fn wait_for_resume(&self) -> Duration {
+        let at = *self
+            .inner
+            .resume_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match at {
+            Some(at) if at > tokio::time::Instant::now() => {
+                let started = tokio::time::Instant::now();
+                tokio::time::sleep_until(at).await;
+                started.elapsed()
+            }
+            _ => Duration::ZERO,
         }
     }
 

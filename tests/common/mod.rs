@@ -8,6 +8,14 @@ use image::{ImageEncoder, RgbImage};
 use userphoto::photo::Photo;
 use userphoto::Options;
 
+/// An empty scratch directory of this name under cargo's per-target temp dir.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/exif-orientation")
 }

@@ -32,12 +32,15 @@ pub struct Connection {
     /// Environment variable holding the client secret.
     #[arg(long, default_value = "USERPHOTO_CLIENT_SECRET")]
     client_secret_env: String,
-    /// Certificate (PEM) for a client assertion; the private key is in --private-key or in
-    /// the same file.
+    /// Certificate for a client assertion: PEM (the private key in --private-key or in the
+    /// same file) or a .pfx/.p12 file holding both.
     #[arg(long)]
     certificate: Option<PathBuf>,
     #[arg(long)]
     private_key: Option<PathBuf>,
+    /// Environment variable holding the password of a .pfx/.p12 --certificate.
+    #[arg(long, default_value = "USERPHOTO_PFX_PASSWORD")]
+    pfx_password_env: String,
     /// RS256 (x5t, the default) or PS256 (x5t#S256).
     #[arg(long, default_value = "RS256", value_parser = ["RS256", "PS256"])]
     assertion_algorithm: String,
@@ -151,11 +154,24 @@ impl Connection {
             return Ok(Credential::AccessToken { token });
         }
         if let Some(cert) = &self.certificate {
+            let path = cert.display().to_string();
+            let is_pfx = cert
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("pfx") || e.eq_ignore_ascii_case("p12"));
+            let (certificate_path, pfx_path) = if is_pfx {
+                (None, Some(path))
+            } else {
+                (Some(path), None)
+            };
             return Ok(Credential::Certificate {
                 certificate_pem: None,
-                certificate_path: Some(cert.display().to_string()),
+                certificate_path,
                 private_key_pem: None,
                 private_key_path: self.private_key.as_ref().map(|p| p.display().to_string()),
+                pfx_path,
+                pfx_base64: None,
+                pfx_password: env(&self.pfx_password_env),
                 algorithm: if self.assertion_algorithm == "PS256" {
                     AssertionAlgorithm::PS256
                 } else {
