@@ -114,6 +114,52 @@ pub enum Error {
     #[error("user {user:?} has no photo")]
     NoPhoto { user: String },
 
+    #[error("the directory server {server} refused the bind of {bind_user:?}: invalid credentials (LDAP result 49{detail})")]
+    InvalidCredentials {
+        server: String,
+        bind_user: String,
+        detail: String,
+    },
+
+    #[error("{user:?} matches {count} directory entries ({}); name one by its distinguished name", dns.join("; "))]
+    AmbiguousUser {
+        user: String,
+        count: usize,
+        dns: Vec<String>,
+    },
+
+    #[error("a thumbnailPhoto of {bytes} bytes is over the limit of {limit} bytes (the Active Directory schema caps the attribute at 102,400 bytes)")]
+    ThumbnailTooLarge { bytes: u64, limit: u64 },
+
+    #[error("the directory refused the thumbnailPhoto of {user:?}: {detail}")]
+    DirectoryConstraint { user: String, detail: String },
+
+    #[error("the directory server {server} is unavailable: {detail}")]
+    DirectoryUnavailable { server: String, detail: String },
+
+    #[error("TLS with the directory server {server} failed (trusted roots: {ca}): {detail}")]
+    DirectoryTls {
+        server: String,
+        ca: String,
+        detail: String,
+    },
+
+    #[error("the directory server {server} answered LDAP result {rc} ({name}) for {operation}: {detail}")]
+    Directory {
+        server: String,
+        operation: String,
+        rc: u32,
+        name: &'static str,
+        detail: String,
+    },
+
+    #[error("the thumbnailPhoto read back for {user:?} differs from what was written ({written} bytes written, {read} bytes read)")]
+    VerifyMismatch {
+        user: String,
+        written: u64,
+        read: u64,
+    },
+
     #[error("cancelled")]
     Cancelled,
 
@@ -156,6 +202,14 @@ impl Error {
             Error::Graph { .. } => "graph",
             Error::Network { .. } => "network",
             Error::NoPhoto { .. } => "no-photo",
+            Error::InvalidCredentials { .. } => "invalid-credentials",
+            Error::AmbiguousUser { .. } => "ambiguous-user",
+            Error::ThumbnailTooLarge { .. } => "thumbnail-too-large",
+            Error::DirectoryConstraint { .. } => "constraint-violation",
+            Error::DirectoryUnavailable { .. } => "directory-unavailable",
+            Error::DirectoryTls { .. } => "directory-tls",
+            Error::Directory { .. } => "ldap",
+            Error::VerifyMismatch { .. } => "verify-mismatch",
             Error::Cancelled => "cancelled",
             Error::Journal { .. } => "journal",
             Error::Io { .. } => "io",

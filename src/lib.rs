@@ -3,6 +3,7 @@
 //! The Rust API is safe and knows nothing about C; [`capi`] is the C ABI over it.
 
 pub mod capi;
+pub mod directory;
 pub mod emulator;
 pub mod error;
 pub mod graph;

@@ -66,7 +66,7 @@ impl Tries {
     /// Record an attempt's outcome; `told` is the server's Retry-After, if any.
     pub fn record(&mut self, told: Option<Duration>) {
         self.attempts += 1;
-        if !told.is_some_and(|d| !d.is_zero()) {
+        if told.is_none_or(|d| d.is_zero()) {
             self.failures += 1;
         }
     }

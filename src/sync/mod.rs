@@ -1,5 +1,7 @@
-//! Bulk runs: items (user + photo) in, one result per user out. Each photo goes through the
-//! `graph` profile and is uploaded; a journal makes runs incremental and resumable.
+//! Bulk runs: items (user + photo) in, one result per user and destination out. Each photo
+//! is decoded once and rendered for every destination: the `graph` profile for Microsoft
+//! Graph, `ad-thumbnail` for on-premises AD ([`Destinations`]); a journal shared by the
+//! destinations makes runs incremental and resumable.
 //!
 //! A [`Job`] is fed items by the caller, works on the library's runtime, and is polled for
 //! events (progress and per-user results): no callbacks into the caller.
@@ -21,13 +23,55 @@ use tokio::sync::Semaphore;
 
 pub use feed::{Item, Source};
 
+use crate::directory::{DirectoryClient, DirectoryStatus};
 use crate::error::{Error, Result};
 use crate::graph::{runtime, GraphClient};
-use crate::photo::Options;
-use crate::targets::{TargetRequest, GRAPH};
+use crate::photo::{Options, Rendition};
+use crate::targets::{TargetRequest, TargetSpecRequest, AD_THUMBNAIL, GRAPH};
 
 /// The destination name used in journals and results.
 pub const GRAPH_DESTINATION: &str = "graph";
+/// The destination name of on-premises AD `thumbnailPhoto` in journals and results.
+pub const DIRECTORY_DESTINATION: &str = "ad";
+
+/// Where a run publishes each photo: Microsoft Graph, on-premises AD, or both (one result
+/// per user per destination, one journal).
+#[derive(Clone, Default)]
+pub struct Destinations {
+    pub graph: Option<GraphClient>,
+    pub directory: Option<DirectoryClient>,
+}
+
+impl From<GraphClient> for Destinations {
+    fn from(client: GraphClient) -> Self {
+        Destinations {
+            graph: Some(client),
+            directory: None,
+        }
+    }
+}
+
+impl From<DirectoryClient> for Destinations {
+    fn from(client: DirectoryClient) -> Self {
+        Destinations {
+            graph: None,
+            directory: Some(client),
+        }
+    }
+}
+
+impl Destinations {
+    fn names(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.graph.is_some() {
+            v.push(GRAPH_DESTINATION);
+        }
+        if self.directory.is_some() {
+            v.push(DIRECTORY_DESTINATION);
+        }
+        v
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
@@ -35,7 +79,7 @@ pub struct SyncOptions {
     pub force: bool,
     /// Journal file; without one every photo is uploaded and nothing is resumable.
     pub journal: Option<PathBuf>,
-    /// Pipeline options; the targets are replaced by the `graph` profile.
+    /// Pipeline options; the targets are replaced by the destinations' profiles.
     pub render: Options,
     /// Users worked on at once (rendering overlaps uploads; uploads are further limited by
     /// the client's max_concurrency).
@@ -87,6 +131,7 @@ pub enum Event {
     Finished(Summary),
 }
 
+/// Counts of results: one per user and destination (so a Graph + AD run of 10 users totals 20).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
     pub total: u64,
@@ -108,7 +153,7 @@ pub enum Poll {
 }
 
 struct Context {
-    client: GraphClient,
+    destinations: Destinations,
     options: Options,
     force: bool,
     journal: Option<Mutex<journal::Journal>>,
@@ -127,6 +172,16 @@ pub struct Job {
 impl Job {
     /// Start a job; it works until [`Job::close`] has been called and every item is done.
     pub fn start(client: GraphClient, options: SyncOptions) -> Result<Job> {
+        Job::start_to(Destinations::from(client), options)
+    }
+
+    /// [`Job::start`] for any destinations (Graph, AD, or both).
+    pub fn start_to(destinations: Destinations, options: SyncOptions) -> Result<Job> {
+        if destinations.graph.is_none() && destinations.directory.is_none() {
+            return Err(Error::InvalidOptions(
+                "a sync needs at least one destination".into(),
+            ));
+        }
         let journal = options
             .journal
             .as_deref()
@@ -134,10 +189,21 @@ impl Job {
             .transpose()?
             .map(Mutex::new);
         let mut render = options.render;
-        render.targets = vec![TargetRequest::Name(GRAPH.name.into())];
+        render.targets = Vec::new();
+        if destinations.graph.is_some() {
+            render.targets.push(TargetRequest::Name(GRAPH.name.into()));
+        }
+        if let Some(d) = &destinations.directory {
+            render.targets.push(TargetRequest::Spec(TargetSpecRequest {
+                target: Some(AD_THUMBNAIL.name.into()),
+                size: None,
+                max_bytes: Some(d.target().max_bytes),
+                quality: None,
+            }));
+        }
         let cancel = Arc::new(AtomicBool::new(false));
         let ctx = Arc::new(Context {
-            client,
+            destinations,
             options: render,
             force: options.force,
             journal,
@@ -165,19 +231,21 @@ impl Job {
                     summary.clone(),
                 );
                 tasks.spawn(async move {
-                    let result = process(&ctx, item).await;
+                    let results = process(&ctx, item).await;
                     drop(permit);
-                    {
-                        let mut s = summary.lock().unwrap_or_else(|p| p.into_inner());
-                        s.total += 1;
-                        match result.status {
-                            Status::Uploaded => s.uploaded += 1,
-                            Status::Unchanged => s.unchanged += 1,
-                            Status::Failed => s.failed += 1,
-                            Status::Skipped => s.skipped += 1,
+                    for result in results {
+                        {
+                            let mut s = summary.lock().unwrap_or_else(|p| p.into_inner());
+                            s.total += 1;
+                            match result.status {
+                                Status::Uploaded => s.uploaded += 1,
+                                Status::Unchanged => s.unchanged += 1,
+                                Status::Failed => s.failed += 1,
+                                Status::Skipped => s.skipped += 1,
+                            }
                         }
+                        let _ = tx.send(Event::Result(result));
                     }
-                    let _ = tx.send(Event::Result(result));
                     let d = done.fetch_add(1, Ordering::SeqCst) + 1;
                     let _ = tx.send(Event::Progress {
                         done: d,
@@ -258,9 +326,10 @@ fn sha256_hex(b: &[u8]) -> String {
         .collect()
 }
 
-/// One user, start to finish. Never panics out: every path gives a result.
-async fn process(ctx: &Context, item: Item) -> UserResult {
-    let mut r = UserResult {
+/// One user, start to finish: one result per destination. Never panics out: every path
+/// gives results.
+async fn process(ctx: &Context, item: Item) -> Vec<UserResult> {
+    let r = UserResult {
         user: item.user.clone(),
         destination: GRAPH_DESTINATION,
         status: Status::Failed,
@@ -273,11 +342,21 @@ async fn process(ctx: &Context, item: Item) -> UserResult {
         error_code: None,
         error: None,
     };
+    let names = ctx.destinations.names();
+    let each = |r: &UserResult| -> Vec<UserResult> {
+        names
+            .iter()
+            .map(|d| UserResult {
+                destination: d,
+                ..r.clone()
+            })
+            .collect()
+    };
     let skip = |mut r: UserResult, code: &'static str, why: String| {
         r.status = Status::Skipped;
         r.error_code = Some(code);
         r.error = Some(why);
-        r
+        each(&r)
     };
     if ctx.cancel.load(Ordering::SeqCst) {
         return skip(
@@ -305,22 +384,52 @@ async fn process(ctx: &Context, item: Item) -> UserResult {
             ),
         );
     }
-    match upload_one(ctx, &item, &mut r).await {
-        Ok(status) => r.status = status,
-        Err(e) => {
-            r.status = Status::Failed;
-            r.error_code = Some(e.code());
-            r.error = Some(e.to_string());
+    let failed = |mut r: UserResult, e: &Error| {
+        r.status = Status::Failed;
+        r.error_code = Some(e.code());
+        r.error = Some(e.to_string());
+        r
+    };
+    let (source_hash, renditions) = match render_item(ctx, &item).await {
+        Ok(v) => v,
+        Err(e) => return each(&failed(r, &e)),
+    };
+    let mut out = Vec::new();
+    let mut renditions = renditions.into_iter();
+    if let Some(client) = &ctx.destinations.graph {
+        let rendition = renditions.next();
+        let mut r = r.clone();
+        if let Some(rendition) = rendition {
+            match upload_one(ctx, client, &item, &source_hash, rendition, &mut r).await {
+                Ok(status) => r.status = status,
+                Err(e) => r = failed(r, &e),
+            }
         }
+        out.push(r);
     }
-    r
+    if let Some(client) = &ctx.destinations.directory {
+        let rendition = renditions.next();
+        let mut r = UserResult {
+            destination: DIRECTORY_DESTINATION,
+            ..r.clone()
+        };
+        if let Some(rendition) = rendition {
+            match write_directory(ctx, client, &item, &source_hash, rendition, &mut r).await {
+                Ok(status) => r.status = status,
+                Err(e) => r = failed(r, &e),
+            }
+        }
+        out.push(r);
+    }
+    out
 }
 
-async fn upload_one(ctx: &Context, item: &Item, r: &mut UserResult) -> Result<Status> {
+/// Read and render one item for every destination (in the order of `Destinations::names`).
+async fn render_item(ctx: &Context, item: &Item) -> Result<(String, Vec<Rendition>)> {
     let source = item.source.clone();
     let options = ctx.options.clone();
     let limit = options.limits.max_input_bytes;
-    let (source_hash, rendition) = tokio::task::spawn_blocking(move || -> Result<_> {
+    tokio::task::spawn_blocking(move || -> Result<_> {
         let bytes = match source {
             Source::Bytes(b) => b,
             Source::Path(p) => {
@@ -336,11 +445,22 @@ async fn upload_one(ctx: &Context, item: &Item, r: &mut UserResult) -> Result<St
             }
         };
         let hash = sha256_hex(&bytes);
-        let mut out = crate::photo::render(&bytes, &options)?;
-        Ok((hash, out.renditions.remove(0)))
+        let out = crate::photo::render(&bytes, &options)?;
+        Ok((hash, out.renditions))
     })
     .await
-    .map_err(|e| Error::Encode(format!("rendering stopped: {e}")))??;
+    .map_err(|e| Error::Encode(format!("rendering stopped: {e}")))?
+}
+
+async fn upload_one(
+    ctx: &Context,
+    client: &GraphClient,
+    item: &Item,
+    source_hash: &str,
+    rendition: Rendition,
+    r: &mut UserResult,
+) -> Result<Status> {
+    let source_hash = source_hash.to_string();
     r.bytes = Some(rendition.bytes);
     r.width = Some(rendition.width);
     r.height = Some(rendition.height);
@@ -382,7 +502,7 @@ async fn upload_one(ctx: &Context, item: &Item, r: &mut UserResult) -> Result<St
         .as_ref()
         .is_some_and(|p| p.status == "uploading" && p.rendition_hash == rendition_hash)
     {
-        if let Ok((current, _)) = ctx.client.get_photo(&item.user).await {
+        if let Ok((current, _)) = client.get_photo(&item.user).await {
             if sha256_hex(&current) == rendition_hash {
                 mark("uploaded", None)?;
                 return Ok(Status::Uploaded);
@@ -393,8 +513,7 @@ async fn upload_one(ctx: &Context, item: &Item, r: &mut UserResult) -> Result<St
         return Err(Error::Cancelled);
     }
     mark("uploading", None)?;
-    match ctx
-        .client
+    match client
         .put_photo(&item.user, Bytes::from(rendition.data))
         .await
     {
@@ -411,15 +530,90 @@ async fn upload_one(ctx: &Context, item: &Item, r: &mut UserResult) -> Result<St
     }
 }
 
+/// AD: the journal says this source was written already -> unchanged without any LDAP call;
+/// otherwise write (which itself skips when the stored value equals the rendition) and
+/// verify by reading back.
+async fn write_directory(
+    ctx: &Context,
+    client: &DirectoryClient,
+    item: &Item,
+    source_hash: &str,
+    rendition: Rendition,
+    r: &mut UserResult,
+) -> Result<Status> {
+    r.bytes = Some(rendition.bytes);
+    r.width = Some(rendition.width);
+    r.height = Some(rendition.height);
+    r.quality = Some(rendition.quality);
+    let entry = journal::Entry {
+        source_hash: source_hash.to_string(),
+        rendition_hash: sha256_hex(&rendition.data),
+        status: String::new(),
+    };
+    let journal = |status: &str, code: Option<&str>| -> Result<()> {
+        match &ctx.journal {
+            Some(j) => j.lock().unwrap_or_else(|p| p.into_inner()).record(
+                DIRECTORY_DESTINATION,
+                &item.user,
+                &journal::Entry {
+                    status: status.into(),
+                    ..entry.clone()
+                },
+                Some(rendition.bytes),
+                code,
+            ),
+            None => Ok(()),
+        }
+    };
+    if !ctx.force {
+        if let Some(j) = &ctx.journal {
+            let prev = j
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(DIRECTORY_DESTINATION, &item.user)?;
+            if prev.is_some_and(|p| p.status == "uploaded" && p.source_hash == source_hash) {
+                return Ok(Status::Unchanged);
+            }
+        }
+    }
+    if ctx.cancel.load(Ordering::SeqCst) {
+        return Err(Error::Cancelled);
+    }
+    r.attempts = 1;
+    match client.put_thumbnail(&item.user, &rendition.data).await {
+        Ok(o) => {
+            journal("uploaded", None)?;
+            Ok(match o.status {
+                DirectoryStatus::Unchanged => Status::Unchanged,
+                _ => Status::Uploaded,
+            })
+        }
+        Err(e) => {
+            journal("failed", Some(e.code()))?;
+            Err(e)
+        }
+    }
+}
+
 /// Run a whole feed to the end, calling `on_event` for every event; returns the results
 /// (one per item, in completion order) and the summary.
 pub fn run(
     client: GraphClient,
     items: Vec<Item>,
     options: SyncOptions,
+    on_event: impl FnMut(&Event),
+) -> Result<(Vec<UserResult>, Summary)> {
+    run_to(Destinations::from(client), items, options, on_event)
+}
+
+/// [`run`] for any destinations: one result per item and destination.
+pub fn run_to(
+    destinations: Destinations,
+    items: Vec<Item>,
+    options: SyncOptions,
     mut on_event: impl FnMut(&Event),
 ) -> Result<(Vec<UserResult>, Summary)> {
-    let mut job = Job::start(client, options)?;
+    let mut job = Job::start_to(destinations, options)?;
     for item in items {
         job.add(item)?;
     }

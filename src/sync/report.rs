@@ -5,7 +5,8 @@ use std::path::Path;
 use super::{Summary, UserResult};
 use crate::error::{Error, Result};
 
-fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
+/// Write through a temporary file and rename (also used by the directory audit report).
+pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
     let io = |source| Error::Io {
         path: path.display().to_string(),
         source,

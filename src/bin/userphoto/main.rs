@@ -16,6 +16,7 @@ use userphoto::photo::{Crop, Verdict};
 use userphoto::targets::{TargetRequest, TargetSpecRequest, DEFAULT_LIMITS, PROFILES};
 use userphoto::{Error, Options};
 
+mod ad;
 mod cloud;
 
 /// Print a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
@@ -99,6 +100,12 @@ enum Command {
         port: Option<u16>,
         #[arg(long)]
         https: bool,
+    },
+    /// On-premises Active Directory thumbnailPhoto over LDAP: upload, export, remove, audit,
+    /// sync.
+    Ad {
+        #[command(subcommand)]
+        command: ad::AdCommand,
     },
     /// List the built-in targets and their limits.
     Targets {
@@ -440,6 +447,7 @@ fn main() -> ExitCode {
             port,
             https,
         } => cloud::emulate(config.as_deref(), *port, *https),
+        Command::Ad { command } => ad::run(command),
         Command::Targets { json } => {
             if *json {
                 out!(
