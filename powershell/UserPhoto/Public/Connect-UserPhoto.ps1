@@ -1,0 +1,223 @@
+function Connect-UserPhoto {
+    <#
+    .SYNOPSIS
+    Connects the UserPhoto cmdlets to Microsoft Graph for one tenant.
+
+    .DESCRIPTION
+    Creates the Microsoft Graph connection that Publish-UserPhoto, Sync-UserPhoto,
+    Export-UserPhoto and Clear-UserPhoto use until Disconnect-UserPhoto. The app needs the
+    ProfilePhoto.ReadWrite.All (or User.ReadWrite.All) application permission with admin
+    consent. Credentials: a client secret (as a SecureString), a certificate from the
+    certificate store or a PEM file (recommended for scheduled jobs), a managed identity
+    (Azure Automation, App Service, VMs), or an access token obtained elsewhere.
+
+    No network traffic happens here: the token is requested by the first call, so a wrong
+    secret shows up as a UserPhoto.Auth error there. Secrets and tokens never appear in
+    messages, results or errors. Connecting again replaces the current connection.
+
+    -GraphEndpoint and -AuthorityEndpoint point the connection at another endpoint, such
+    as the local Graph emulator (`userphoto emulate`); plain http is accepted only for
+    loopback addresses.
+
+    .PARAMETER TenantId
+    The tenant: its primary domain (contoso.onmicrosoft.com) or its id.
+
+    .PARAMETER ClientId
+    The application (client) id of the app registration.
+
+    .PARAMETER ClientSecret
+    The app's client secret, as a SecureString (Read-Host -AsSecureString, a credential
+    store, or Get-AutomationVariable in Azure Automation).
+
+    .PARAMETER CertificateThumbprint
+    Thumbprint of a certificate with an exportable RSA private key in CurrentUser\My or
+    LocalMachine\My. Needs PowerShell 7; on Windows PowerShell 5.1 use -CertificatePath.
+
+    .PARAMETER CertificatePath
+    Path of a PEM file with the app's certificate; the private key may be in the same file.
+
+    .PARAMETER PrivateKeyPath
+    Path of a PEM file with the certificate's private key, when it is not in the
+    certificate file.
+
+    .PARAMETER CertificateAlgorithm
+    Signature of the client assertion: RS256 (the default) or PS256.
+
+    .PARAMETER ManagedIdentity
+    Use the managed identity of the Azure resource the script runs on.
+
+    .PARAMETER ManagedIdentityClientId
+    Client id of a user-assigned managed identity; omit it for the system-assigned one.
+
+    .PARAMETER AccessToken
+    A Microsoft Graph access token obtained elsewhere, as a SecureString. It is not renewed.
+
+    .PARAMETER Environment
+    The cloud: Global (default), USGov, USGovDoD or China.
+
+    .PARAMETER GraphEndpoint
+    Base URL of Microsoft Graph, instead of the environment's (e.g. the emulator's URL).
+
+    .PARAMETER AuthorityEndpoint
+    Base URL of the Entra ID token endpoint, instead of the environment's.
+
+    .PARAMETER CaCertificatePath
+    A PEM file of extra certificate authorities to trust (for example the emulator's
+    generated CA, or a TLS-inspecting proxy). Certificates are always verified.
+
+    .PARAMETER MaxConcurrency
+    Requests to Graph in flight at once (default 4, Graph's limit for photo updates).
+
+    .PARAMETER TimeoutSeconds
+    Timeout of one HTTP request (default 60).
+
+    .EXAMPLE
+    $secret = Read-Host -AsSecureString 'Client secret'
+    Connect-UserPhoto -TenantId contoso.onmicrosoft.com -ClientId $appId -ClientSecret $secret
+    Import-Csv .\hr-export.csv | Publish-UserPhoto
+
+    Connects with a client secret, then publishes every photo listed in a CSV with
+    UserPrincipalName and Path columns.
+
+    .EXAMPLE
+    # Task Scheduler: pwsh -NoProfile -File C:\Jobs\Photos.ps1
+    Import-Module UserPhoto
+    Connect-UserPhoto -TenantId contoso.onmicrosoft.com -ClientId $appId -CertificateThumbprint 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678'
+    Sync-UserPhoto -CsvPath \\hr\exports\photos.csv -JournalPath C:\Jobs\photos.sqlite -ReportPath C:\Jobs\report.csv
+    Disconnect-UserPhoto
+
+    A scheduled job authenticating with a certificate from the store.
+
+    .EXAMPLE
+    Connect-UserPhoto -ManagedIdentity
+    Get-ChildItem .\photos | ForEach-Object { [pscustomobject]@{ UPN = $_.BaseName; Path = $_.FullName } } | Publish-UserPhoto
+
+    In an Azure Automation runbook, with the account's managed identity.
+
+    .EXAMPLE
+    Connect-UserPhoto -TenantId contoso.onmicrosoft.com -ClientId 11111111-2222-3333-4444-555555555555 -ClientSecret (ConvertTo-SecureString 'demo-only-secret' -AsPlainText -Force) -GraphEndpoint http://127.0.0.1:8080 -AuthorityEndpoint http://127.0.0.1:8080
+
+    Connects to the local Graph emulator started with `userphoto emulate --config samples/emulator.json --port 8080`.
+
+    .OUTPUTS
+    UserPhoto.Connection: TenantId, ClientId, CredentialType, Environment, GraphEndpoint,
+    AuthorityEndpoint. It never contains a secret.
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'ClientSecret')]
+    [OutputType('UserPhoto.Connection')]
+    param(
+        [Parameter(Mandatory, ParameterSetName = 'ClientSecret')]
+        [Parameter(Mandatory, ParameterSetName = 'CertificateThumbprint')]
+        [Parameter(Mandatory, ParameterSetName = 'CertificatePath')]
+        [Parameter(ParameterSetName = 'ManagedIdentity')]
+        [Parameter(ParameterSetName = 'AccessToken')]
+        [Alias('Tenant')]
+        [string]$TenantId,
+
+        [Parameter(Mandatory, ParameterSetName = 'ClientSecret')]
+        [Parameter(Mandatory, ParameterSetName = 'CertificateThumbprint')]
+        [Parameter(Mandatory, ParameterSetName = 'CertificatePath')]
+        [Parameter(ParameterSetName = 'AccessToken')]
+        [Alias('ApplicationId', 'AppId')]
+        [string]$ClientId,
+
+        [Parameter(Mandatory, ParameterSetName = 'ClientSecret')]
+        [System.Security.SecureString]$ClientSecret,
+
+        [Parameter(Mandatory, ParameterSetName = 'CertificateThumbprint')]
+        [ValidatePattern('^[0-9A-Fa-f]{40}$')]
+        [string]$CertificateThumbprint,
+
+        [Parameter(Mandatory, ParameterSetName = 'CertificatePath')]
+        [string]$CertificatePath,
+
+        [Parameter(ParameterSetName = 'CertificatePath')]
+        [string]$PrivateKeyPath,
+
+        [Parameter(ParameterSetName = 'CertificatePath')]
+        [Parameter(ParameterSetName = 'CertificateThumbprint')]
+        [ValidateSet('RS256', 'PS256')]
+        [string]$CertificateAlgorithm = 'RS256',
+
+        [Parameter(Mandatory, ParameterSetName = 'ManagedIdentity')]
+        [switch]$ManagedIdentity,
+
+        [Parameter(ParameterSetName = 'ManagedIdentity')]
+        [string]$ManagedIdentityClientId,
+
+        [Parameter(Mandatory, ParameterSetName = 'AccessToken')]
+        [System.Security.SecureString]$AccessToken,
+
+        [ValidateSet('Global', 'USGov', 'USGovDoD', 'China')]
+        [string]$Environment = 'Global',
+
+        [uri]$GraphEndpoint,
+
+        [uri]$AuthorityEndpoint,
+
+        [string]$CaCertificatePath,
+
+        [ValidateRange(1, 64)]
+        [int]$MaxConcurrency,
+
+        [ValidateRange(1, 3600)]
+        [int]$TimeoutSeconds
+    )
+
+    $fullPath = { param($p) $PSCmdlet.GetUnresolvedProviderPathFromPSPath($p) }
+    switch ($PSCmdlet.ParameterSetName) {
+        'ClientSecret' {
+            $credential = @{ type = 'secret'; secret = ConvertFrom-UserPhotoSecureString $ClientSecret }
+        }
+        'CertificateThumbprint' {
+            $pem = Get-UserPhotoStoreCertificate -Cmdlet $PSCmdlet -Thumbprint $CertificateThumbprint
+            $credential = @{ type = 'certificate'; certificate_pem = $pem.CertificatePem
+                private_key_pem = $pem.PrivateKeyPem; algorithm = $CertificateAlgorithm }
+        }
+        'CertificatePath' {
+            $certificateFile = & $fullPath $CertificatePath
+            $keyFile = $certificateFile
+            if ($PrivateKeyPath) { $keyFile = & $fullPath $PrivateKeyPath }
+            $credential = @{ type = 'certificate'; certificate_path = $certificateFile
+                private_key_path = $keyFile; algorithm = $CertificateAlgorithm }
+        }
+        'ManagedIdentity' {
+            $credential = @{ type = 'managed_identity'; client_id = $null }
+            if ($ManagedIdentityClientId) { $credential.client_id = $ManagedIdentityClientId }
+        }
+        'AccessToken' {
+            $credential = @{ type = 'access_token'; token = ConvertFrom-UserPhotoSecureString $AccessToken }
+        }
+    }
+
+    $config = @{ credential = $credential; environment = $Environment }
+    if ($TenantId) { $config.tenant = $TenantId }
+    if ($ClientId) { $config.client_id = $ClientId }
+    if ($GraphEndpoint) { $config.graph_endpoint = $GraphEndpoint.OriginalString.TrimEnd('/') }
+    if ($AuthorityEndpoint) { $config.authority = $AuthorityEndpoint.OriginalString.TrimEnd('/') }
+    if ($CaCertificatePath) { $config.extra_ca_pem = [IO.File]::ReadAllText((& $fullPath $CaCertificatePath)) }
+    if ($MaxConcurrency) { $config.max_concurrency = $MaxConcurrency }
+    if ($TimeoutSeconds) { $config.timeout_secs = $TimeoutSeconds }
+
+    try {
+        $client = [UserPhoto.Native.Api]::NewClient((ConvertTo-Json -InputObject $config -Depth 4 -Compress))
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $TenantId))
+    } finally {
+        $config = $null
+        $credential = $null
+    }
+
+    if ($script:Connection) { $script:Connection.Client.Dispose() }
+    $info = [pscustomobject]@{
+        PSTypeName = 'UserPhoto.Connection'
+        TenantId = $TenantId
+        ClientId = $ClientId
+        CredentialType = $PSCmdlet.ParameterSetName
+        Environment = $Environment
+        GraphEndpoint = $GraphEndpoint
+        AuthorityEndpoint = $AuthorityEndpoint
+    }
+    $script:Connection = @{ Client = $client; Info = $info }
+    $info
+}

@@ -1,0 +1,414 @@
+// The module's only C#: P/Invoke declarations for include/userphoto.h and a thin managed
+// layer over them (SafeHandles, status -> exception, UTF-8 strings, buffer copies).
+// Plain C# 5, so that Windows PowerShell 5.1's Add-Type compiles it as well as PowerShell 7
+// and Mono's mcs. UserPhoto.psm1 replaces the library token below with the absolute path of
+// the native library before Add-Type; scripts/interop.sh does the same for the Mono harness.
+using System;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace UserPhoto.Native
+{
+    // up_status, numerically identical to include/userphoto.h (checked by scripts/check_interop.py).
+    public enum UpStatus
+    {
+        Ok = 0,
+        NullArgument = 1,
+        InvalidHandle = 2,
+        InvalidUtf8 = 3,
+        InvalidJson = 4,
+        InvalidOptions = 5,
+        Panic = 6,
+        IndexOutOfRange = 7,
+        EmptyInput = 100,
+        InputTooLarge = 101,
+        UnsupportedFormat = 102,
+        DimensionsTooLarge = 103,
+        TooManyPixels = 104,
+        TooSmall = 105,
+        Animated = 106,
+        Truncated = 107,
+        Corrupt = 108,
+        BudgetUnreachable = 109,
+        EncodeFailed = 110,
+        Io = 111,
+        Config = 200,
+        Auth = 201,
+        UserNotFound = 202,
+        Forbidden = 203,
+        PolicyBlocked = 204,
+        ImageRejected = 205,
+        TooLarge = 206,
+        Throttled = 207,
+        Graph = 208,
+        Network = 209,
+        NoPhoto = 210,
+        Cancelled = 211,
+        Journal = 212,
+        JobFinished = 213
+    }
+
+    // A failed native call: the status, its stable name and the library's message.
+    public class UserPhotoException : Exception
+    {
+        private readonly UpStatus status;
+        private readonly string reason;
+        private readonly string nativeMessage;
+
+        public UserPhotoException(UpStatus status, string reason, string nativeMessage)
+            : base(string.IsNullOrEmpty(nativeMessage) ? reason : nativeMessage)
+        {
+            this.status = status;
+            this.reason = reason;
+            this.nativeMessage = nativeMessage;
+        }
+
+        public UpStatus Status { get { return status; } }
+        public int Code { get { return (int)status; } }
+        // The library's stable name of the status, e.g. "user-not-found".
+        public string Reason { get { return reason; } }
+        public string NativeMessage { get { return nativeMessage; } }
+    }
+
+    // Base for the library's handles: never freed twice, and a non-owning wrapper can be
+    // made around a raw pointer (tests use that to pass stale or wrong handles).
+    public abstract class UpHandle : SafeHandle
+    {
+        protected UpHandle() : base(IntPtr.Zero, true) { }
+        protected UpHandle(IntPtr existing, bool ownsHandle) : base(IntPtr.Zero, ownsHandle)
+        {
+            SetHandle(existing);
+        }
+
+        public override bool IsInvalid { get { return handle == IntPtr.Zero; } }
+    }
+
+    public sealed class UpBufferHandle : UpHandle
+    {
+        public UpBufferHandle() { }
+        public UpBufferHandle(IntPtr existing, bool ownsHandle) : base(existing, ownsHandle) { }
+        protected override bool ReleaseHandle() { NativeMethods.up_buffer_free(handle); return true; }
+    }
+
+    public sealed class UpRenditionsHandle : UpHandle
+    {
+        public UpRenditionsHandle() { }
+        public UpRenditionsHandle(IntPtr existing, bool ownsHandle) : base(existing, ownsHandle) { }
+        protected override bool ReleaseHandle() { NativeMethods.up_renditions_free(handle); return true; }
+    }
+
+    public sealed class UpClientHandle : UpHandle
+    {
+        public UpClientHandle() { }
+        public UpClientHandle(IntPtr existing, bool ownsHandle) : base(existing, ownsHandle) { }
+        protected override bool ReleaseHandle() { NativeMethods.up_client_free(handle); return true; }
+    }
+
+    // A job keeps its client alive: the header asks for the client to be freed after its jobs.
+    public sealed class UpJobHandle : UpHandle
+    {
+        private UpClientHandle client;
+
+        public UpJobHandle() { }
+        public UpJobHandle(IntPtr existing, bool ownsHandle) : base(existing, ownsHandle) { }
+
+        internal void HoldClient(UpClientHandle owner)
+        {
+            bool added = false;
+            owner.DangerousAddRef(ref added);
+            if (added) client = owner;
+        }
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.up_job_free(handle);
+            if (client != null) client.DangerousRelease();
+            return true;
+        }
+    }
+
+    internal static class NativeMethods
+    {
+        // Replaced with the absolute path of the native library before compiling.
+        internal const string Library = @"__USERPHOTO_LIBRARY__";
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr up_version();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr up_last_error_message();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr up_status_name(int status);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_targets(out UpBufferHandle outJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_photo_validate(byte[] data, UIntPtr len, byte[] optionsJson, out UpBufferHandle outReport);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_photo_resize(byte[] data, UIntPtr len, byte[] optionsJson, out UpRenditionsHandle outRenditions);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_renditions_count(UpRenditionsHandle renditions, out UIntPtr outCount);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_renditions_report(UpRenditionsHandle renditions, out UpBufferHandle outJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_renditions_data(UpRenditionsHandle renditions, UIntPtr index, out IntPtr outData, out UIntPtr outLen);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void up_renditions_free(IntPtr renditions);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_buffer_data(UpBufferHandle buffer, out IntPtr outData, out UIntPtr outLen);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void up_buffer_free(IntPtr buffer);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_client_new(byte[] configJson, out UpClientHandle outClient);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void up_client_free(IntPtr client);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_photo_upload(UpClientHandle client, byte[] user, byte[] data, UIntPtr len, byte[] optionsJson, out UpBufferHandle outResult);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_photo_download(UpClientHandle client, byte[] user, out UpBufferHandle outPhoto);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_photo_remove(UpClientHandle client, byte[] user);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_job_start(UpClientHandle client, byte[] optionsJson, out UpJobHandle outJob);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_job_add_bytes(UpJobHandle job, byte[] user, byte[] data, UIntPtr len);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_job_add_file(UpJobHandle job, byte[] user, byte[] path);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_job_close(UpJobHandle job);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_job_cancel(UpJobHandle job);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_job_poll(UpJobHandle job, uint timeoutMs, out UpBufferHandle outEvent);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void up_job_free(IntPtr job);
+    }
+
+    // The renditions of one photo, copied out of the native handle.
+    public sealed class Renditions
+    {
+        private readonly string report;
+        private readonly byte[][] images;
+
+        public Renditions(string report, byte[][] images)
+        {
+            this.report = report;
+            this.images = images;
+        }
+
+        public string Report { get { return report; } }
+        public byte[][] Images { get { return images; } }
+    }
+
+    // What PowerShell calls. Every method throws UserPhotoException on a failed status.
+    public static class Api
+    {
+        // Strings cross as NUL-terminated UTF-8 bytes (Windows PowerShell would marshal a
+        // string parameter as ANSI).
+        public static byte[] Utf8Z(string s)
+        {
+            if (s == null) return null;
+            byte[] text = Encoding.UTF8.GetBytes(s);
+            byte[] z = new byte[text.Length + 1];
+            Buffer.BlockCopy(text, 0, z, 0, text.Length);
+            return z;
+        }
+
+        // .NET Framework has no Marshal.PtrToStringUTF8.
+        public static string FromUtf8Z(IntPtr p)
+        {
+            if (p == IntPtr.Zero) return null;
+            int n = 0;
+            while (Marshal.ReadByte(p, n) != 0) n++;
+            byte[] bytes = new byte[n];
+            Marshal.Copy(p, bytes, 0, n);
+            return Encoding.UTF8.GetString(bytes);
+        }
+
+        public static string Version() { return FromUtf8Z(NativeMethods.up_version()); }
+
+        public static string LastError() { return FromUtf8Z(NativeMethods.up_last_error_message()); }
+
+        public static string StatusName(int status) { return FromUtf8Z(NativeMethods.up_status_name(status)); }
+
+        // Throws for any status but Ok, with the message of this thread's last failed call.
+        public static void Check(UpStatus status)
+        {
+            if (status == UpStatus.Ok) return;
+            string message = LastError();
+            throw new UserPhotoException(status, StatusName((int)status), message);
+        }
+
+        // Copies a buffer's bytes and frees it, whatever happens.
+        public static byte[] TakeBytes(UpBufferHandle buffer)
+        {
+            try
+            {
+                IntPtr data;
+                UIntPtr len;
+                Check(NativeMethods.up_buffer_data(buffer, out data, out len));
+                byte[] bytes = new byte[(int)len.ToUInt64()];
+                if (bytes.Length > 0) Marshal.Copy(data, bytes, 0, bytes.Length);
+                return bytes;
+            }
+            finally
+            {
+                buffer.Dispose();
+            }
+        }
+
+        public static string TakeString(UpBufferHandle buffer)
+        {
+            return Encoding.UTF8.GetString(TakeBytes(buffer));
+        }
+
+        private static UIntPtr Len(byte[] data)
+        {
+            return new UIntPtr(data == null ? 0u : (uint)data.Length);
+        }
+
+        public static string Targets()
+        {
+            UpBufferHandle json;
+            Check(NativeMethods.up_targets(out json));
+            return TakeString(json);
+        }
+
+        public static string Validate(byte[] photo, string optionsJson)
+        {
+            UpBufferHandle report;
+            Check(NativeMethods.up_photo_validate(photo, Len(photo), Utf8Z(optionsJson), out report));
+            return TakeString(report);
+        }
+
+        public static UpRenditionsHandle ResizeHandle(byte[] photo, string optionsJson)
+        {
+            UpRenditionsHandle r;
+            Check(NativeMethods.up_photo_resize(photo, Len(photo), Utf8Z(optionsJson), out r));
+            return r;
+        }
+
+        public static int RenditionCount(UpRenditionsHandle renditions)
+        {
+            UIntPtr n;
+            Check(NativeMethods.up_renditions_count(renditions, out n));
+            return (int)n.ToUInt64();
+        }
+
+        public static string RenditionReport(UpRenditionsHandle renditions)
+        {
+            UpBufferHandle json;
+            Check(NativeMethods.up_renditions_report(renditions, out json));
+            return TakeString(json);
+        }
+
+        public static byte[] RenditionData(UpRenditionsHandle renditions, int index)
+        {
+            IntPtr data;
+            UIntPtr len;
+            Check(NativeMethods.up_renditions_data(renditions, new UIntPtr((uint)index), out data, out len));
+            byte[] bytes = new byte[(int)len.ToUInt64()];
+            if (bytes.Length > 0) Marshal.Copy(data, bytes, 0, bytes.Length);
+            return bytes;
+        }
+
+        // Renders and copies every rendition; the native handle is freed before returning.
+        public static Renditions Resize(byte[] photo, string optionsJson)
+        {
+            UpRenditionsHandle r = ResizeHandle(photo, optionsJson);
+            try
+            {
+                int n = RenditionCount(r);
+                byte[][] images = new byte[n][];
+                for (int i = 0; i < n; i++) images[i] = RenditionData(r, i);
+                return new Renditions(RenditionReport(r), images);
+            }
+            finally
+            {
+                r.Dispose();
+            }
+        }
+
+        public static UpClientHandle NewClient(string connectionJson)
+        {
+            UpClientHandle client;
+            Check(NativeMethods.up_client_new(Utf8Z(connectionJson), out client));
+            return client;
+        }
+
+        public static string Upload(UpClientHandle client, string user, byte[] photo, string optionsJson)
+        {
+            UpBufferHandle result;
+            Check(NativeMethods.up_photo_upload(client, Utf8Z(user), photo, Len(photo), Utf8Z(optionsJson), out result));
+            return TakeString(result);
+        }
+
+        public static byte[] Download(UpClientHandle client, string user)
+        {
+            UpBufferHandle photo;
+            Check(NativeMethods.up_photo_download(client, Utf8Z(user), out photo));
+            return TakeBytes(photo);
+        }
+
+        public static void Remove(UpClientHandle client, string user)
+        {
+            Check(NativeMethods.up_photo_remove(client, Utf8Z(user)));
+        }
+
+        public static UpJobHandle StartJob(UpClientHandle client, string optionsJson)
+        {
+            UpJobHandle job;
+            Check(NativeMethods.up_job_start(client, Utf8Z(optionsJson), out job));
+            job.HoldClient(client);
+            return job;
+        }
+
+        public static void AddBytes(UpJobHandle job, string user, byte[] photo)
+        {
+            Check(NativeMethods.up_job_add_bytes(job, Utf8Z(user), photo, Len(photo)));
+        }
+
+        public static void AddFile(UpJobHandle job, string user, string path)
+        {
+            Check(NativeMethods.up_job_add_file(job, Utf8Z(user), Utf8Z(path)));
+        }
+
+        public static void CloseJob(UpJobHandle job) { Check(NativeMethods.up_job_close(job)); }
+
+        public static void CancelJob(UpJobHandle job) { Check(NativeMethods.up_job_cancel(job)); }
+
+        // Waits up to timeoutMs for the job's next event. Returns false once the job has
+        // finished and its last event was returned; eventJson is null when the timeout passed.
+        public static bool Poll(UpJobHandle job, uint timeoutMs, out string eventJson)
+        {
+            eventJson = null;
+            UpBufferHandle ev;
+            UpStatus status = NativeMethods.up_job_poll(job, timeoutMs, out ev);
+            if (status == UpStatus.JobFinished) return false;
+            Check(status);
+            if (!ev.IsInvalid) eventJson = TakeString(ev);
+            return true;
+        }
+    }
+}
