@@ -9,15 +9,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use userphoto::directory::{
     audit, AuditOptions, DirectoryClient, DirectoryConfig, DirectoryOutcome, DirectoryStatus,
 };
 use userphoto::graph::{GraphClient, GraphConfig};
-use userphoto::sync::{self, feed, report, Destinations, Event, Status, SyncOptions};
+use userphoto::sync::{self, Destinations, Status};
 use userphoto::Error;
+
+use crate::cloud::{self, fail, usage};
 
 #[derive(Subcommand)]
 pub enum AdCommand {
@@ -129,10 +130,6 @@ pub struct Connection {
     /// Seconds per LDAP operation.
     #[arg(long)]
     timeout: Option<u64>,
-}
-
-fn usage(msg: impl std::fmt::Display) -> Error {
-    Error::Config(msg.to_string())
 }
 
 fn env_nonempty(name: &str) -> Option<String> {
@@ -270,14 +267,6 @@ impl Connection {
             .map_err(|e| usage(format!("directory configuration: {e}")))?;
         DirectoryClient::new(config)
     }
-}
-
-fn fail(e: &Error) -> ExitCode {
-    eprintln!("userphoto: error [{}]: {e}", e.code());
-    ExitCode::from(match e {
-        Error::Config(_) | Error::InvalidOptions(_) => 2,
-        _ => 1,
-    })
 }
 
 /// Errors building the client are usage errors (exit 2), except unreachable files.
@@ -566,36 +555,12 @@ fn audit_cmd(
 
 #[derive(Args, Debug)]
 pub struct SyncArgs {
-    /// CSV feed with a user column and a photo path column.
-    #[arg(long, conflicts_with = "folder", required_unless_present = "folder")]
-    csv: Option<PathBuf>,
-    /// Folder feed: each file's name (without extension) is the user.
-    #[arg(long)]
-    folder: Option<PathBuf>,
-    #[arg(long)]
-    user_column: Option<String>,
-    #[arg(long)]
-    path_column: Option<String>,
-    /// Journal (SQLite) that makes runs incremental and resumable (shared with Graph runs).
-    #[arg(long, default_value = "userphoto-journal.sqlite")]
-    journal: PathBuf,
-    /// Write even photos the journal says are unchanged.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    feed: cloud::FeedArgs,
     /// Also upload to Microsoft Graph, with this Graph connection (JSON) file: one result
     /// per user per destination.
     #[arg(long)]
     graph_config: Option<PathBuf>,
-    #[arg(long)]
-    report_csv: Option<PathBuf>,
-    #[arg(long)]
-    report_json: Option<PathBuf>,
-    /// Users worked on at once.
-    #[arg(long, default_value_t = 8)]
-    workers: usize,
-    /// One JSON line per result on stdout.
-    #[arg(long)]
-    json: bool,
 }
 
 fn graph_client(path: &Path) -> Result<GraphClient, Error> {
@@ -617,69 +582,11 @@ fn sync_cmd(conn: &Connection, args: &SyncArgs) -> ExitCode {
         Ok(g) => g,
         Err(e) => return fail(&e),
     };
-    let items = match (&args.csv, &args.folder) {
-        (Some(csv), _) => feed::read_csv(
-            csv,
-            args.user_column.as_deref(),
-            args.path_column.as_deref(),
-        ),
-        (None, Some(dir)) => feed::read_folder(dir),
-        (None, None) => Err(usage("give --csv or --folder")),
-    };
-    let items = match items {
-        Ok(i) => i,
-        Err(e) => return fail(&e),
-    };
-    let bar = if std::io::stderr().is_terminal() && !args.json {
-        let b = ProgressBar::new(items.len() as u64);
-        b.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
-    let options = SyncOptions {
-        force: args.force,
-        journal: Some(args.journal.clone()),
-        workers: args.workers,
-        ..Default::default()
-    };
     let destinations = Destinations {
         graph,
         directory: Some(directory),
     };
-    let outcome = sync::run_to(destinations, items, options, |e| match e {
-        Event::Result(r) => bar.suspend(|| print_result(r, args.json)),
-        Event::Progress { done, .. } => bar.set_position(*done),
-        Event::Finished(_) => bar.finish_and_clear(),
-    });
-    let (results, summary) = match outcome {
-        Ok(v) => v,
-        Err(e) => return fail(&e),
-    };
-    if let Some(p) = &args.report_csv {
-        if let Err(e) = report::write_csv(p, &results) {
-            return fail(&e);
-        }
-        eprintln!("report: {}", p.display());
-    }
-    if let Some(p) = &args.report_json {
-        if let Err(e) = report::write_json(p, &results, &summary) {
-            return fail(&e);
-        }
-        eprintln!("report: {}", p.display());
-    }
-    eprintln!(
-        "{} results: {} written, {} unchanged, {} failed, {} skipped",
-        summary.total, summary.uploaded, summary.unchanged, summary.failed, summary.skipped
-    );
-    if summary.failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    cloud::run_feed(destinations, &args.feed, print_result, "results", "written")
 }
 
 fn print_result(r: &sync::UserResult, json_lines: bool) {

@@ -12,7 +12,7 @@ use serde_json::json;
 use userphoto::graph::{
     runtime, AssertionAlgorithm, Credential, Environment, GraphClient, GraphConfig, Secret,
 };
-use userphoto::sync::{self, feed, report, Event, Status, SyncOptions};
+use userphoto::sync::{self, feed, report, Destinations, Event, Status, SyncOptions};
 use userphoto::targets::TargetRequest;
 use userphoto::{Error, Options};
 
@@ -70,7 +70,7 @@ pub struct Connection {
     max_concurrency: Option<usize>,
 }
 
-fn usage(msg: impl std::fmt::Display) -> Error {
+pub fn usage(msg: impl std::fmt::Display) -> Error {
     Error::Config(msg.to_string())
 }
 
@@ -223,7 +223,8 @@ fn print_result(r: &sync::UserResult, json_lines: bool) {
     let _ = writeln!(out, "{:<9} {}  {detail}", status, r.user);
 }
 
-fn fail(e: &Error) -> ExitCode {
+/// Print an error; exit 2 for usage and configuration errors, 1 otherwise.
+pub fn fail(e: &Error) -> ExitCode {
     eprintln!("userphoto: error [{}]: {e}", e.code());
     ExitCode::from(match e {
         Error::Config(_) | Error::InvalidOptions(_) => 2,
@@ -284,7 +285,7 @@ pub fn upload(
 }
 
 #[derive(Args, Debug)]
-pub struct SyncArgs {
+pub struct FeedArgs {
     /// CSV feed with a user column and a photo path column.
     #[arg(long, conflicts_with = "folder", required_unless_present = "folder")]
     csv: Option<PathBuf>,
@@ -297,10 +298,10 @@ pub struct SyncArgs {
     /// CSV photo path column (default: the first of Path, FullName, Photo, PhotoPath, File).
     #[arg(long)]
     path_column: Option<String>,
-    /// Journal (SQLite) that makes runs incremental and resumable.
+    /// Journal (SQLite) that makes runs incremental and resumable (shared by all destinations).
     #[arg(long, default_value = "userphoto-journal.sqlite")]
     journal: PathBuf,
-    /// Upload even photos the journal says are unchanged.
+    /// Write even photos the journal says are unchanged.
     #[arg(long)]
     force: bool,
     #[arg(long)]
@@ -310,16 +311,27 @@ pub struct SyncArgs {
     /// Users worked on at once.
     #[arg(long, default_value_t = 8)]
     workers: usize,
-    /// One JSON line per user on stdout.
+    /// One JSON line per result on stdout.
     #[arg(long)]
     json: bool,
 }
 
-pub fn sync_cmd(conn: &Connection, args: &SyncArgs) -> ExitCode {
-    let client = match conn.client() {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
+pub fn sync_cmd(conn: &Connection, args: &FeedArgs) -> ExitCode {
+    match conn.client() {
+        Ok(client) => run_feed(client.into(), args, print_result, "users", "uploaded"),
+        Err(e) => fail(&e),
+    }
+}
+
+/// Read the feed, run it to `destinations` with a progress bar, print each result with
+/// `print`, write the reports and a summary line ("N {noun}: n {done}, ...").
+pub fn run_feed(
+    destinations: Destinations,
+    args: &FeedArgs,
+    print: fn(&sync::UserResult, bool),
+    noun: &str,
+    done: &str,
+) -> ExitCode {
     let items = match (&args.csv, &args.folder) {
         (Some(csv), _) => feed::read_csv(
             csv,
@@ -350,8 +362,8 @@ pub fn sync_cmd(conn: &Connection, args: &SyncArgs) -> ExitCode {
         workers: args.workers,
         ..Default::default()
     };
-    let outcome = sync::run(client, items, options, |e| match e {
-        Event::Result(r) => bar.suspend(|| print_result(r, args.json)),
+    let outcome = sync::run_to(destinations, items, options, |e| match e {
+        Event::Result(r) => bar.suspend(|| print(r, args.json)),
         Event::Progress { done, .. } => bar.set_position(*done),
         Event::Finished(_) => bar.finish_and_clear(),
     });
@@ -376,7 +388,7 @@ pub fn sync_cmd(conn: &Connection, args: &SyncArgs) -> ExitCode {
         }
     }
     eprintln!(
-        "{} users: {} uploaded, {} unchanged, {} failed, {} skipped",
+        "{} {noun}: {} {done}, {} unchanged, {} failed, {} skipped",
         summary.total, summary.uploaded, summary.unchanged, summary.failed, summary.skipped
     );
     if summary.failed > 0 {

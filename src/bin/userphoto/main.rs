@@ -73,7 +73,7 @@ enum Command {
         #[command(flatten)]
         connection: cloud::Connection,
         #[command(flatten)]
-        args: cloud::SyncArgs,
+        args: cloud::FeedArgs,
     },
     /// Download users' current photos (a backup before overwriting).
     Export {
