@@ -9,11 +9,12 @@
  *  - Inputs come first and outputs last; every buffer is followed by its length.
  *    Out-parameters are written only on success; pointer out-parameters are set to NULL
  *    first whenever they are non-NULL, so they are NULL after a failure.
- *  - Handles (up_buffer, up_renditions) are owned by the caller and freed with their
- *    _free function; _free(NULL) is a no-op. A handle carries a tag checked on entry, so a
- *    wrong or freed handle gives UP_STATUS_INVALID_HANDLE (best effort after free).
- *    Handles are immutable once returned: they may be read from several threads at once
- *    but freed only once, by one thread.
+ *  - Handles (up_buffer, up_renditions, up_client, up_directory, up_job) are owned by the
+ *    caller and freed with their _free function; _free(NULL) is a no-op. A handle carries
+ *    a tag checked on entry, so a wrong or freed handle gives UP_STATUS_INVALID_HANDLE
+ *    (best effort after free). Buffers and renditions are immutable; clients and directories
+ *    may be used from several threads at once; a job is fed and polled from one thread
+ *    (up_job_cancel from any). Every handle is freed only once, by one thread.
  *  - No function calls back into the caller. A panic inside the library becomes
  *    UP_STATUS_PANIC; it never unwinds into the caller.
  *  - Options and reports are UTF-8 JSON.
@@ -71,6 +72,25 @@
  *   Plain http is refused except to loopback hosts; certificates are always verified.
  *   Secrets and tokens never appear in messages, results or events.
  *
+ * Directory JSON (up_directory_new): one Active Directory domain controller,
+ *   {"url": "ldaps://dc1.corp.example" | "ldap://dc1.corp.example",   ldap:// uses StartTLS
+ *    "bind_user": "svc-photos@corp.example" | "CORP\svc-photos" | "CN=...",  simple bind
+ *    "password": "...",
+ *    "ca_file": null, "ca_pem": null,     trust this CA (PEM) instead of the system store
+ *    "search_base": null,                 default: the rootDSE's defaultNamingContext
+ *    "plain_ldap": false,                 ldap:// without TLS, refused unless loopback
+ *    "max_bytes": 10240,                  thumbnail budget, 1024..=102400
+ *    "connect_timeout_secs": 10, "timeout_secs": 30, "max_concurrency": 4}
+ *   Certificates are always verified; the password never appears in messages or results.
+ *
+ * Audit JSON (up_directory_audit):
+ *   {"server": "dc1:636", "search_base": "DC=corp,DC=example", "max_bytes": 10240,
+ *    "scanned": n, "with_photo": n, "listed": n, "fixed": n, "fix_failed": n,
+ *    "entries": [{"user", "dn", "bytes", "format", "width", "height",
+ *                 "problems": ["missing" | "oversized" | "not-jpeg" | "not-square" | "unreadable"],
+ *                 "detail", "fix": {"status": "written|unchanged|failed", "bytes", "width",
+ *                                   "height", "error_code", "error"} | null}]}
+ *
  * Targets JSON (up_targets): the built-in target table,
  *   [{"name": "graph", "store": "...", "size": 648, "max_bytes": 4194304,
  *     "max_bytes_ceiling": 4194304, "quality": 90}, ...]
@@ -85,7 +105,8 @@
 #include <stdint.h>
 
 // Status of a call. UP_STATUS_OK is 0; codes are never renumbered or reused.
-// 1-99: calling errors; 100-199: photo errors; 200-299: Microsoft Graph and bulk-run errors.
+// 1-99: calling errors; 100-199: photo errors; 200-299: Microsoft Graph and bulk-run errors;
+// 300-399: Active Directory errors (user-not-found, forbidden and no-photo are shared).
 typedef enum {
   UP_STATUS_OK = 0,
   // A required pointer was NULL.
@@ -135,6 +156,22 @@ typedef enum {
   UP_STATUS_JOURNAL = 212,
   // up_job_poll: the job has finished and its last event was already returned.
   UP_STATUS_JOB_FINISHED = 213,
+  // The domain controller refused the bind user and password.
+  UP_STATUS_INVALID_CREDENTIALS = 300,
+  // More than one directory user matched.
+  UP_STATUS_AMBIGUOUS_USER = 301,
+  // A thumbnail over the 102,400-byte schema limit (or the handle's max_bytes).
+  UP_STATUS_THUMBNAIL_TOO_LARGE = 302,
+  // The directory refused the value (schema constraint).
+  UP_STATUS_CONSTRAINT_VIOLATION = 303,
+  // The domain controller could not be reached or went away.
+  UP_STATUS_DIRECTORY_UNAVAILABLE = 304,
+  // TLS to the domain controller failed (for example its certificate is not trusted).
+  UP_STATUS_DIRECTORY_TLS = 305,
+  // Another LDAP error; the message has the result code and the server's text.
+  UP_STATUS_LDAP = 306,
+  // thumbnailPhoto read back differs from what was written.
+  UP_STATUS_VERIFY_MISMATCH = 307,
 } up_status;
 
 // Bytes owned by the library: an encoded photo or a UTF-8 JSON document (not
@@ -146,6 +183,12 @@ typedef struct up_buffer up_buffer;
 // share one token and one concurrency limit). Freed with up_client_free after every job
 // made from it is freed.
 typedef struct up_client up_client;
+
+// A connection to one Active Directory domain controller: bind credentials, TLS trust and
+// one LDAP connection (opened on first use, re-opened when it breaks). An Arc inside a Box;
+// may be used from several threads at once. Freed with up_directory_free after every job
+// made from it is freed.
+typedef struct up_directory up_directory;
 
 // A bulk job: fed with up_job_add_*, closed with up_job_close, polled with up_job_poll.
 // A Box. Feed and poll from one thread; up_job_cancel may be called from any thread.
@@ -221,6 +264,61 @@ up_status up_buffer_data(const up_buffer *buffer, const uint8_t **out_data, size
 // Free a buffer. NULL is a no-op; a wrong or freed handle is ignored (and reported through
 // up_last_error_message).
 void up_buffer_free(up_buffer *buffer);
+
+// Create a directory handle from a directory JSON (see "Directory JSON" above). No network
+// traffic happens until the first call. `config_json` and `out_directory` must not be NULL.
+up_status up_directory_new(const char *config_json, up_directory **out_directory);
+
+// Free a directory handle (its connection is closed). NULL is a no-op; a wrong or freed
+// handle is ignored.
+void up_directory_free(up_directory *directory);
+
+// Render `data` to the `ad-thumbnail` rendition (96 x 96 within the handle's max_bytes) and
+// write it as `user`'s thumbnailPhoto (UPN, sAMAccountName, DOMAIN\name, mail or DN), then
+// read it back and compare. Nothing is written when the stored value already equals it.
+// `options_json`: pipeline options (crop, limits, ...; the targets are ignored) plus
+// "raw": true to write JPEG bytes as they are (at most 102,400 bytes), or NULL.
+// `out_result`: must not be NULL; on success receives the outcome JSON
+// {"user","dn","status": "written|unchanged","bytes","previous_bytes","verified",
+//  "rendition": {...} | null}, freed with up_buffer_free.
+up_status up_directory_upload(const up_directory *directory,
+                              const char *user,
+                              const uint8_t *data,
+                              size_t len,
+                              const char *options_json,
+                              up_buffer **out_result);
+
+// Download `user`'s current thumbnailPhoto. `out_photo` must not be NULL; on success it
+// receives the stored bytes (freed with up_buffer_free). A user without one is
+// UP_STATUS_NO_PHOTO.
+up_status up_directory_download(const up_directory *directory,
+                                const char *user,
+                                up_buffer **out_photo);
+
+// Remove `user`'s thumbnailPhoto. `out_result` may be NULL; otherwise it receives the
+// outcome JSON (as up_directory_upload's, with "status": "removed|absent").
+up_status up_directory_remove(const up_directory *directory,
+                              const char *user,
+                              up_buffer **out_result);
+
+// Audit every user under the search base: thumbnailPhotos over a size, not JPEG, not
+// square, unreadable or missing; with "fix", re-encode the flagged ones to fit and write
+// them back. Blocks until the whole directory is scanned.
+// `options_json` (or NULL): {"max_bytes": 10240, "include_missing": true,
+// "include_disabled": false, "fix": false, "page_size": 500}.
+// `out_report` must not be NULL; on success receives the audit JSON (see "Audit JSON").
+up_status up_directory_audit(const up_directory *directory,
+                             const char *options_json,
+                             up_buffer **out_report);
+
+// Start a bulk job to Microsoft Graph and/or Active Directory: `graph` or `directory` may
+// be NULL, not both. Each user gets one result event per destination ("destination":
+// "graph" | "ad"); the journal, force and cancel cover both. Options, feeding, polling,
+// cancelling and freeing are those of up_job_start.
+up_status up_job_start_to(const up_client *graph,
+                          const up_directory *directory,
+                          const char *options_json,
+                          up_job **out_job);
 
 // Create a client from a connection JSON (see "Connection JSON" above). No network traffic
 // happens until the first call. `config_json` and `out_client` must not be NULL.

@@ -310,6 +310,25 @@ fn link_every_symbol() {
         ("up_job_cancel", up_job_cancel as *const () as usize),
         ("up_job_poll", up_job_poll as *const () as usize),
         ("up_job_free", up_job_free as *const () as usize),
+        ("up_directory_new", up_directory_new as *const () as usize),
+        ("up_directory_free", up_directory_free as *const () as usize),
+        (
+            "up_directory_upload",
+            up_directory_upload as *const () as usize,
+        ),
+        (
+            "up_directory_download",
+            up_directory_download as *const () as usize,
+        ),
+        (
+            "up_directory_remove",
+            up_directory_remove as *const () as usize,
+        ),
+        (
+            "up_directory_audit",
+            up_directory_audit as *const () as usize,
+        ),
+        ("up_job_start_to", up_job_start_to as *const () as usize),
     ];
     assert!(linked.iter().all(|(_, p)| *p != 0));
     let header =

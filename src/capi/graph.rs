@@ -24,7 +24,7 @@ const JOB_TAG: u64 = 0x5550_5f4a_4f42_2121; // "UP_JOB!!"
 /// made from it is freed.
 pub struct up_client {
     tag: u64,
-    client: GraphClient,
+    pub(super) client: GraphClient,
 }
 
 /// A bulk job: fed with up_job_add_*, closed with up_job_close, polled with up_job_poll.
@@ -53,11 +53,36 @@ impl Tagged for up_job {
 /// Job options JSON.
 #[derive(Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-struct JobOptions {
+pub(super) struct JobOptions {
     force: bool,
     journal: Option<String>,
     workers: Option<usize>,
     render: Options,
+}
+
+impl JobOptions {
+    pub(super) fn into_sync(self) -> SyncOptions {
+        let mut sync = SyncOptions {
+            force: self.force,
+            journal: self.journal.map(Into::into),
+            render: self.render,
+            ..Default::default()
+        };
+        if let Some(w) = self.workers {
+            sync.workers = w;
+        }
+        sync
+    }
+}
+
+/// A new job handle owning `job`.
+pub(super) fn job_handle(job: Job) -> *mut up_job {
+    let cancel = job.cancel_flag();
+    Box::into_raw(Box::new(up_job {
+        tag: JOB_TAG,
+        job: Mutex::new(job),
+        cancel,
+    }))
 }
 
 fn graph_render_options(mut o: Options) -> Options {
@@ -184,23 +209,8 @@ pub unsafe extern "C" fn up_job_start(
             return fail(UP_STATUS_NULL_ARGUMENT, "out_job was NULL");
         }
         let o: JobOptions = parse_json(options_json, "options_json")?;
-        let mut sync = SyncOptions {
-            force: o.force,
-            journal: o.journal.map(Into::into),
-            render: o.render,
-            ..Default::default()
-        };
-        if let Some(w) = o.workers {
-            sync.workers = w;
-        }
-        let job = Job::start(c.client.clone(), sync)?;
-        let cancel = job.cancel_flag();
-        let h = Box::new(up_job {
-            tag: JOB_TAG,
-            job: Mutex::new(job),
-            cancel,
-        });
-        write_out(out_job, Box::into_raw(h))
+        let job = Job::start(c.client.clone(), o.into_sync())?;
+        write_out(out_job, job_handle(job))
     })
 }
 

@@ -11,11 +11,14 @@ use std::ptr;
 use crate::error::Error;
 use crate::photo::{self, Options};
 
+mod directory;
 mod graph;
+pub use directory::*;
 pub use graph::*;
 
 /// Status of a call. UP_STATUS_OK is 0; codes are never renumbered or reused.
-/// 1-99: calling errors; 100-199: photo errors; 200-299: Microsoft Graph and bulk-run errors.
+/// 1-99: calling errors; 100-199: photo errors; 200-299: Microsoft Graph and bulk-run errors;
+/// 300-399: Active Directory errors (user-not-found, forbidden and no-photo are shared).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum up_status {
@@ -67,6 +70,22 @@ pub enum up_status {
     UP_STATUS_JOURNAL = 212,
     /// up_job_poll: the job has finished and its last event was already returned.
     UP_STATUS_JOB_FINISHED = 213,
+    /// The domain controller refused the bind user and password.
+    UP_STATUS_INVALID_CREDENTIALS = 300,
+    /// More than one directory user matched.
+    UP_STATUS_AMBIGUOUS_USER = 301,
+    /// A thumbnail over the 102,400-byte schema limit (or the handle's max_bytes).
+    UP_STATUS_THUMBNAIL_TOO_LARGE = 302,
+    /// The directory refused the value (schema constraint).
+    UP_STATUS_CONSTRAINT_VIOLATION = 303,
+    /// The domain controller could not be reached or went away.
+    UP_STATUS_DIRECTORY_UNAVAILABLE = 304,
+    /// TLS to the domain controller failed (for example its certificate is not trusted).
+    UP_STATUS_DIRECTORY_TLS = 305,
+    /// Another LDAP error; the message has the result code and the server's text.
+    UP_STATUS_LDAP = 306,
+    /// thumbnailPhoto read back differs from what was written.
+    UP_STATUS_VERIFY_MISMATCH = 307,
 }
 
 use up_status::*;
@@ -107,6 +126,14 @@ const STATUS_NAMES: &[(up_status, &CStr)] = &[
     (UP_STATUS_CANCELLED, c"cancelled"),
     (UP_STATUS_JOURNAL, c"journal"),
     (UP_STATUS_JOB_FINISHED, c"job-finished"),
+    (UP_STATUS_INVALID_CREDENTIALS, c"invalid-credentials"),
+    (UP_STATUS_AMBIGUOUS_USER, c"ambiguous-user"),
+    (UP_STATUS_THUMBNAIL_TOO_LARGE, c"thumbnail-too-large"),
+    (UP_STATUS_CONSTRAINT_VIOLATION, c"constraint-violation"),
+    (UP_STATUS_DIRECTORY_UNAVAILABLE, c"directory-unavailable"),
+    (UP_STATUS_DIRECTORY_TLS, c"directory-tls"),
+    (UP_STATUS_LDAP, c"ldap"),
+    (UP_STATUS_VERIFY_MISMATCH, c"verify-mismatch"),
 ];
 
 fn status_of(e: &Error) -> up_status {
@@ -494,4 +521,32 @@ unsafe fn free_handle<T: Tagged>(p: *mut T) {
         drop(Box::from_raw(p));
         Ok(())
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every error code the library can produce has its own status; a new error variant
+    /// without one would reach C callers as UP_STATUS_PANIC.
+    #[test]
+    fn every_error_code_has_a_status() {
+        let source = include_str!("../error.rs");
+        let body = &source[source.find("pub fn code(&self)").expect("Error::code")..];
+        let body = &body[..body.find("\n    }\n").expect("end of Error::code")];
+        let codes: Vec<&str> = body
+            .lines()
+            .filter_map(|l| l.split("=> \"").nth(1))
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(codes.len() > 30, "parsed {codes:?}");
+        for code in codes {
+            assert!(
+                STATUS_NAMES
+                    .iter()
+                    .any(|(_, name)| name.to_bytes() == code.as_bytes()),
+                "error code {code} has no up_status"
+            );
+        }
+    }
 }

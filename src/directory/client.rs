@@ -700,16 +700,26 @@ impl DirectoryClient {
             })
     }
 
+    /// This client's `ad-thumbnail` target (its byte budget) as a pipeline target request.
+    pub fn target_request(&self) -> TargetRequest {
+        TargetRequest::Spec(TargetSpecRequest {
+            target: Some(AD_THUMBNAIL.name.into()),
+            size: None,
+            max_bytes: Some(self.inner.target.max_bytes),
+            quality: None,
+        })
+    }
+
     /// Render `photo` to this client's `ad-thumbnail` target.
     pub fn render(&self, photo: &[u8]) -> Result<Rendition> {
+        self.render_with(photo, &Options::default())
+    }
+
+    /// [`Self::render`] with pipeline options (crop, limits, ...); their targets are replaced.
+    pub fn render_with(&self, photo: &[u8], options: &Options) -> Result<Rendition> {
         let options = Options {
-            targets: vec![TargetRequest::Spec(TargetSpecRequest {
-                target: Some(AD_THUMBNAIL.name.into()),
-                size: None,
-                max_bytes: Some(self.inner.target.max_bytes),
-                quality: None,
-            })],
-            ..Options::default()
+            targets: vec![self.target_request()],
+            ..options.clone()
         };
         let mut out = crate::photo::render(photo, &options)?;
         Ok(out.renditions.remove(0))
@@ -719,7 +729,17 @@ impl DirectoryClient {
 
     /// Render `photo` (any supported format) to the `ad-thumbnail` rendition and write it.
     pub fn upload(&self, user: &str, photo: &[u8]) -> Result<DirectoryOutcome> {
-        let rendition = self.render(photo)?;
+        self.upload_with(user, photo, &Options::default())
+    }
+
+    /// [`Self::upload`] with pipeline options.
+    pub fn upload_with(
+        &self,
+        user: &str,
+        photo: &[u8],
+        options: &Options,
+    ) -> Result<DirectoryOutcome> {
+        let rendition = self.render_with(photo, options)?;
         let mut out = runtime().block_on(self.put_thumbnail(user, &rendition.data))?;
         out.rendition = Some(rendition);
         Ok(out)
