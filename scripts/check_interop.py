@@ -2,7 +2,9 @@
 """Checks powershell/UserPhoto/native/NativeMethods.cs against include/userphoto.h.
 
 - every DllImport entry point exists in the header, with the same number of parameters;
-- every up_ function the module needs is declared (all but the AD ones not yet wired);
+- every up_ function in the header is declared;
+- every opaque handle type (typedef struct up_x up_x) has a SafeHandle class UpXHandle whose
+  ReleaseHandle calls up_x_free;
 - every UpStatus member has the header's numeric value (UP_STATUS_<NAME>), and every
   header status has a member;
 - every DllImport names CallingConvention.Cdecl and the library token the .psm1 replaces,
@@ -20,9 +22,6 @@ PSM1 = ROOT / "powershell" / "UserPhoto" / "UserPhoto.psm1"
 # The substitution scripts/interop.sh mirrors for the Mono harness.
 PSM1_REPLACE = """.Replace('__USERPHOTO_LIBRARY__', $library.Replace('"', '""'))"""
 TOKEN = "__USERPHOTO_LIBRARY__"
-# The Active Directory C ABI is being added separately; until NativeMethods.cs wires it,
-# its functions are listed as a note instead of failing the check.
-NOT_YET_WIRED_PREFIXES = ("up_directory_", "up_ad_")
 
 
 def strip_c_comments(text):
@@ -35,6 +34,10 @@ def header_functions(text):
         params = m.group(2).strip()
         funcs[m.group(1)] = 0 if params in ("", "void") else params.count(",") + 1
     return funcs
+
+
+def header_handles(text):
+    return sorted(set(re.findall(r"typedef struct (up_\w+) \1;", text)))
 
 
 def header_statuses(text):
@@ -79,10 +82,14 @@ def check(header_text, cs_text):
         if not attr.startswith("Library"):
             problems.append(f"NativeMethods.cs: {name} does not import from Library")
     for name in sorted(set(funcs) - set(imports)):
-        if name.startswith(NOT_YET_WIRED_PREFIXES):
-            print(f"check_interop: note: {name} is in userphoto.h but not yet declared in NativeMethods.cs")
-        else:
-            problems.append(f"NativeMethods.cs: {name} from userphoto.h is not declared")
+        problems.append(f"NativeMethods.cs: {name} from userphoto.h is not declared")
+    for handle in header_handles(header_text):
+        cls = "Up" + "".join(w.capitalize() for w in handle[3:].split("_")) + "Handle"
+        m = re.search(r"class " + cls + r"\s*:\s*UpHandle\s*\{(.*?)\n    \}", cs_text, re.S)
+        if not m:
+            problems.append(f"NativeMethods.cs: no SafeHandle class {cls} (UpHandle) for {handle}")
+        elif not re.search(r"ReleaseHandle\(\)[^}]*NativeMethods\." + handle + r"_free\(handle\)", m.group(1), re.S):
+            problems.append(f"NativeMethods.cs: {cls}.ReleaseHandle does not call {handle}_free(handle)")
     if f'@"{TOKEN}"' not in cs_text:
         problems.append(f"NativeMethods.cs: the library constant must be @\"{TOKEN}\"")
 
@@ -102,9 +109,12 @@ def check(header_text, cs_text):
 
 def self_test():
     header = "typedef enum { UP_STATUS_OK = 0, UP_STATUS_NO_PHOTO = 210 } up_status;\n" \
+             "typedef struct up_thing up_thing;\n" \
              "up_status up_a(const char *x, int y);\nvoid up_b(void);\n"
     good = ('internal const string Library = @"__USERPHOTO_LIBRARY__";\n'
             "enum UpStatus { Ok = 0, NoPhoto = 210 }\n"
+            "    public sealed class UpThingHandle : UpHandle\n    {\n"
+            "        protected override bool ReleaseHandle() { NativeMethods.up_thing_free(handle); return true; }\n    }\n"
             "[DllImport(Library, CallingConvention = CallingConvention.Cdecl)]\n"
             "internal static extern UpStatus up_a(byte[] x, int y);\n"
             "[DllImport(Library, CallingConvention = CallingConvention.Cdecl)]\n"
@@ -114,6 +124,10 @@ def self_test():
     bad = bad.replace("internal static extern void up_b();", "internal static extern void up_c();")
     problems = check(header, bad)[0]
     assert len(problems) == 4, problems  # value, arity, up_c unknown, up_b missing
+    problems = check(header, good.replace("up_thing_free", "up_other_free"))[0]
+    assert problems == ["NativeMethods.cs: UpThingHandle.ReleaseHandle does not call up_thing_free(handle)"], problems
+    problems = check(header + "typedef struct up_big_deal up_big_deal;\n", good)[0]
+    assert problems == ["NativeMethods.cs: no SafeHandle class UpBigDealHandle (UpHandle) for up_big_deal"], problems
 
 
 def main():

@@ -5,7 +5,7 @@
     Author = 'UserPhoto contributors'
     CompanyName = 'UserPhoto'
     Copyright = '(c) UserPhoto contributors. MIT licence.'
-    Description = 'Profile photos for Microsoft 365: validate, orient, crop, resize and encode photos to each store''s limits, and publish them to Microsoft Graph in bulk, through the native UserPhoto library.'
+    Description = 'Profile photos for Microsoft 365: validate, orient, crop, resize and encode photos to each store''s limits, and publish them to Microsoft Graph and on-premises Active Directory (thumbnailPhoto) in bulk, through the native UserPhoto library.'
     PowerShellVersion = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     FunctionsToExport = @(
@@ -28,7 +28,7 @@
             # Placeholders until the project's public address is settled.
             ProjectUri = 'https://example.invalid/userphoto'
             LicenseUri = 'https://example.invalid/userphoto/blob/main/LICENSE'
-            ReleaseNotes = 'First release: Connect/Disconnect, Test, Resize, Publish, Sync, Export and Clear-UserPhoto.'
+            ReleaseNotes = 'First release: Connect/Disconnect, Test, Resize, Publish, Sync, Export and Clear-UserPhoto; Active Directory thumbnailPhoto (Publish/Export/Clear-UserPhoto -Target ActiveDirectory, Test-UserPhoto -Directory).'
         }
     }
 }

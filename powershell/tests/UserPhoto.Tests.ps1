@@ -2,6 +2,11 @@
 # not have; from the repository root:
 #   cargo build --lib --bin userphoto     (or: bash scripts/package-module.sh --debug)
 #   pwsh -NoProfile -Command 'Invoke-Pester -Path powershell/tests -Output Detailed'
+# The Active Directory tests run against a Samba AD DC when its connection is in the
+# environment (as root, on Linux):
+#   bash scripts/samba-dc.sh start && eval "$(bash scripts/samba-dc.sh env)"
+#   pwsh -NoProfile -Command 'Invoke-Pester -Path powershell/tests -Output Detailed'
+#   bash scripts/samba-dc.sh destroy
 
 BeforeDiscovery {
     # -ForEach data is computed before BeforeAll runs, so not from the imported module.
@@ -76,8 +81,123 @@ Describe 'Parameter contracts' {
         (Get-Command Connect-UserPhoto).Parameters['AccessToken'].ParameterType | Should -Be ([securestring])
     }
 
-    It 'offers the Graph and ActiveDirectory targets' {
-        (Get-Command Publish-UserPhoto).Parameters['Target'].Attributes.ValidValues | Should -Be @('Graph', 'ActiveDirectory')
+    It '<_> offers the Graph and ActiveDirectory targets and the AD connection parameters' -ForEach 'Publish-UserPhoto', 'Export-UserPhoto', 'Clear-UserPhoto' {
+        $c = Get-Command $_
+        $c.Parameters['Target'].Attributes.ValidValues | Should -Be @('Graph', 'ActiveDirectory')
+        $c.Parameters['Credential'].ParameterType | Should -Be ([pscredential])
+        foreach ($p in 'Server', 'SearchBase', 'CaCertificatePath', 'StartTls') { $c.Parameters.Keys | Should -Contain $p }
+    }
+
+    It 'Test-UserPhoto -Directory has its own parameter set' {
+        $c = Get-Command Test-UserPhoto
+        $c.ParameterSets.Name | Should -Contain 'Directory'
+        foreach ($p in 'Credential', 'Server', 'SearchBase', 'CaCertificatePath', 'StartTls', 'Fix', 'IncludeDisabled', 'ExcludeMissing', 'AsReport', 'MaxBytes') {
+            $c.Parameters[$p].ParameterSets.Keys | Should -Contain 'Directory'
+        }
+        $c.Parameters['Target'].ParameterSets.Keys | Should -Not -Contain 'Directory'
+    }
+}
+
+Describe 'Active Directory parameters' {
+    It 'the ActiveDirectory target without -Credential is a terminating UserPhoto.InvalidOptions' {
+        { Publish-UserPhoto -User 'lee.gu@contoso.com' -Path $script:Photo -Target ActiveDirectory -Server dc1.corp.example } |
+            Should -Throw -ErrorId 'UserPhoto.InvalidOptions'
+        { Export-UserPhoto -User 'lee.gu@contoso.com' -Target ActiveDirectory -Server dc1.corp.example } | Should -Throw -ErrorId 'UserPhoto.InvalidOptions'
+    }
+
+    It '-StartTls with an ldaps:// URL is refused' {
+        $cred = New-Object pscredential 'CORP\svc', (ConvertTo-SecureString 'x' -AsPlainText -Force)
+        { Clear-UserPhoto -User a -Target ActiveDirectory -Server ldaps://dc1.corp.example -StartTls -Credential $cred -Confirm:$false } |
+            Should -Throw -ErrorId 'UserPhoto.InvalidOptions'
+    }
+
+    It 'a domain controller that does not answer is that user''s UserPhoto.DirectoryUnavailable' {
+        $cred = New-Object pscredential 'CORP\svc', (ConvertTo-SecureString 'unreachable-pw' -AsPlainText -Force)
+        $r = Publish-UserPhoto -User 'a@corp.example' -Path $script:Photo -Target ActiveDirectory -Server 'ldaps://127.0.0.1:1' -Credential $cred `
+            -ErrorVariable errs -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'Failed'
+        $r.Destination | Should -Be 'ad'
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'UserPhoto.DirectoryUnavailable*'
+        $errs[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+        $errs[0].ToString() | Should -Not -Match 'unreachable-pw'
+    }
+}
+
+Describe 'Against a Samba AD DC' -Skip:(-not $env:USERPHOTO_LDAP_URL) {
+    BeforeAll {
+        $script:AdCred = New-Object pscredential $env:USERPHOTO_LDAP_BIND, (ConvertTo-SecureString $env:USERPHOTO_LDAP_PASSWORD -AsPlainText -Force)
+        $script:AdParams = @{ Server = $env:USERPHOTO_LDAP_URL; Credential = $script:AdCred; CaCertificatePath = $env:USERPHOTO_LDAP_CA }
+        # Provisioning makes Administrator (no UPN): found by sAMAccountName.
+        $script:AdUser = 'Administrator'
+        $null = Clear-UserPhoto -User $script:AdUser -Target ActiveDirectory @AdParams -Confirm:$false
+    }
+
+    It '-WhatIf writes nothing' {
+        Publish-UserPhoto -User $script:AdUser -Path $script:Photo -Target ActiveDirectory @AdParams -WhatIf | Should -BeNullOrEmpty
+        Export-UserPhoto -User $script:AdUser -Target ActiveDirectory @AdParams -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'UserPhoto.NoPhoto*'
+    }
+
+    It 'publishes a 96 x 96 thumbnailPhoto within 10 KB, then finds it unchanged' {
+        $r = Publish-UserPhoto -User $script:AdUser -Path $script:Photo -Target ActiveDirectory @AdParams
+        $r.Destination | Should -Be 'ad'
+        $r.Status | Should -Be 'Uploaded'
+        $r.Width | Should -Be 96
+        $r.Bytes | Should -BeLessOrEqual 10240
+        (Publish-UserPhoto -User $script:AdUser -Path $script:Photo -Target ActiveDirectory @AdParams).Status | Should -Be 'Unchanged'
+    }
+
+    It 'Export-UserPhoto -Target ActiveDirectory returns the thumbnail' {
+        $e = Export-UserPhoto -User "CORP\$($script:AdUser)" -Target ActiveDirectory @AdParams -OutputDirectory (Join-Path $TestDrive 'ad')
+        $e.Target | Should -Be 'ActiveDirectory'
+        $e.Width | Should -Be 96
+        [IO.File]::ReadAllBytes($e.Path).Length | Should -Be $e.Bytes
+    }
+
+    It 'publishes to Graph and AD in one run' {
+        $r = [pscustomobject]@{ UPN = 'megan.bowen@contoso.com'; Path = $script:Photo } |
+            Publish-UserPhoto -Target 'Graph', 'ActiveDirectory' @AdParams -ErrorVariable errs -ErrorAction SilentlyContinue
+        ($r | Where-Object Destination -eq 'graph').Status | Should -Be 'Uploaded'
+        ($r | Where-Object Destination -eq 'ad').Status | Should -Be 'Failed'
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'UserPhoto.UserNotFound*'
+        $errs[0].TargetObject | Should -Be 'megan.bowen@contoso.com'
+    }
+
+    It 'a wrong password is UserPhoto.InvalidCredentials and never shows' {
+        # The run is cancelled at the first refused bind; users already bound by then fail too.
+        $bad = New-Object pscredential $env:USERPHOTO_LDAP_BIND, (ConvertTo-SecureString 'Wr0ng-Pester-Pw' -AsPlainText -Force)
+        $r = 'a', 'b', 'c' | ForEach-Object { [pscustomobject]@{ User = "$_@corp.example"; Path = $script:Photo } } |
+            Publish-UserPhoto -Target ActiveDirectory -Server $env:USERPHOTO_LDAP_URL -Credential $bad -CaCertificatePath $env:USERPHOTO_LDAP_CA `
+                -ThrottleLimit 1 -ErrorVariable errs -ErrorAction SilentlyContinue -WarningVariable warns -WarningAction SilentlyContinue -Verbose 4>&1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'UserPhoto.InvalidCredentials*'
+        $errs[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        @($r | Where-Object { $_.PSObject.TypeNames -contains 'UserPhoto.PublishResult' }).Count | Should -Be 3
+        @($r | Where-Object { $_.Status -eq 'Uploaded' }).Count | Should -Be 0
+        ($r | Out-String) + ($errs | Out-String) + ($warns | Out-String) | Should -Not -Match 'Wr0ng-Pester-Pw'
+        { Export-UserPhoto -User $script:AdUser -Target ActiveDirectory -Server $env:USERPHOTO_LDAP_URL -Credential $bad -CaCertificatePath $env:USERPHOTO_LDAP_CA } |
+            Should -Throw -ErrorId 'UserPhoto.InvalidCredentials'
+    }
+
+    It 'a CA that did not sign the DC''s certificate is a terminating UserPhoto.DirectoryTls for Export-UserPhoto' {
+        { Export-UserPhoto -User $script:AdUser -Target ActiveDirectory -Server $env:USERPHOTO_LDAP_URL -Credential $script:AdCred -CaCertificatePath $env:USERPHOTO_LDAP_OTHER_CA } |
+            Should -Throw -ErrorId 'UserPhoto.DirectoryTls'
+    }
+
+    It 'Test-UserPhoto -Directory audits the users' {
+        $entries = Test-UserPhoto -Directory @AdParams -SearchBase "CN=Users,$env:USERPHOTO_LDAP_BASE"
+        $entries | Where-Object DistinguishedName -like "CN=$($script:AdUser),*" | Should -BeNullOrEmpty
+        $report = Test-UserPhoto -Directory @AdParams -AsReport -MaxBytes 1024
+        $report.Scanned | Should -BeGreaterThan 0
+        $report.MaxBytes | Should -Be 1024
+        ($report.Entries | Where-Object DistinguishedName -like "CN=$($script:AdUser),*").Problems | Should -Contain 'oversized'
+        # -WhatIf: the same audit, nothing rewritten.
+        $whatIf = Test-UserPhoto -Directory @AdParams -MaxBytes 1024 -ExcludeMissing -Fix -WhatIf
+        ($whatIf | Where-Object DistinguishedName -like "CN=$($script:AdUser),*").FixStatus | Should -BeNullOrEmpty
+    }
+
+    It 'Clear-UserPhoto -Target ActiveDirectory removes the thumbnail, then finds none' {
+        (Clear-UserPhoto -User $script:AdUser -Target ActiveDirectory @AdParams -Confirm:$false).Status | Should -Be 'Removed'
+        (Clear-UserPhoto -User $script:AdUser -Target ActiveDirectory @AdParams -Confirm:$false).Status | Should -Be 'Absent'
     }
 }
 
@@ -198,7 +318,4 @@ Describe 'Against the emulator' {
         }
     }
 
-    It 'the ActiveDirectory target is refused until the library has it' {
-        { Publish-UserPhoto -User 'lee.gu@contoso.com' -Path $script:Photo -Target ActiveDirectory } | Should -Throw -ErrorId 'UserPhoto.NotAvailable'
-    }
 }

@@ -1,11 +1,19 @@
 // Interop harness: compiled by scripts/interop.sh with `mcs -langversion:5` together with the
 // PowerShell module's own native/NativeMethods.cs (library path substituted as the .psm1
-// does), run with mono against the real library and `userphoto emulate`.
+// does), run with mono against the real library, `userphoto emulate` and (for the Active
+// Directory cases) the Samba AD DC that scripts/interop.sh starts and describes in the
+// environment: USERPHOTO_LDAP_URL, _CA, _OTHER_CA, _BIND, _PASSWORD, _BASE,
+// USERPHOTO_INTEROP_OU (the test users' OU) and USERPHOTO_INTEROP_LIMITED_PASSWORD_HEX
+// (the password of ip-limited, which may not write other users' thumbnailPhoto).
+// USERPHOTO_INTEROP_AD=skip skips those cases. Every line printed is checked for the
+// passwords and secrets in play; one found is redacted and fails the run.
 // Usage: mono Harness.exe USERPHOTO_BIN SAMPLES_DIR
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
+using System.Security;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
@@ -18,6 +26,9 @@ static class Harness
     static string bin, samples;
     static readonly List<Emulator> emulators = new List<Emulator>();
     static readonly HashSet<UpStatus> seen = new HashSet<UpStatus>();
+    const string WrongPassword = "Wr0ng-Interop-Pw-Never-Printed-4417";
+    static Ad ad;
+    static RedactingWriter output;
 
     static int Main(string[] args)
     {
@@ -28,6 +39,12 @@ static class Harness
         }
         bin = args[0];
         samples = args[1];
+        ad = Ad.FromEnvironment();
+        List<string> secrets = new List<string> { Secret, WrongPassword };
+        if (ad != null) { secrets.Add(ad.Password); secrets.Add(ad.LimitedPassword); }
+        output = new RedactingWriter(Console.Out, secrets);
+        Console.SetOut(output);
+        Console.SetError(new RedactingWriter(Console.Error, secrets, output));
         try
         {
             Run("version and status names", VersionAndNames);
@@ -42,6 +59,20 @@ static class Harness
             Run("job submit and poll", delegate { Job(main); });
             Run("job cancel from another thread", JobCancel);
             Run("graph status codes", GraphStatuses);
+            if (ad != null)
+            {
+                Run("directory: handles and configuration", DirectoryHandles);
+                Run("directory: upload, export, unchanged, raw, remove", DirectoryUploadExportRemove);
+                Run("directory: password from a SecureString", DirectorySecureString);
+                Run("directory: status codes", DirectoryStatuses);
+                Run("directory: audit and fix", DirectoryAudit);
+                Run("directory: job to AD only (up_job_start_to with a NULL client)", DirectoryJob);
+                Run("directory: job to Graph and AD", DirectoryAndGraphJob);
+            }
+            else
+            {
+                Console.WriteLine("== directory cases SKIPPED (no Samba AD DC; see scripts/interop.sh)");
+            }
             Run("10,000 calls without memory growth", delegate { Memory(main); });
             Run("every status code seen", EveryStatusSeen);
         }
@@ -49,7 +80,9 @@ static class Harness
         {
             foreach (Emulator e in emulators) e.Dispose();
         }
+        Ok(output.Leaks == 0, "no password or secret in any line printed (" + output.Leaks + " redacted)");
         Console.WriteLine("interop: {0} passed, {1} failed", passed, failed);
+        output.Flush();
         return failed == 0 ? 0 : 1;
     }
 
@@ -501,7 +534,7 @@ static class Harness
     }
 
     // One round of calls through every kind of handle and both paths (success and failure).
-    static void Round(int i, byte[] small, UpClientHandle client)
+    static void Round(int i, byte[] small, UpClientHandle client, UpDirectoryHandle directory)
     {
         Api.Version();
         Api.StatusName(i % 300);
@@ -518,23 +551,33 @@ static class Harness
             Api.Download(client, "user1@contoso.com");
             Api.Remove(client, "user1@contoso.com");
         }
+        if (directory == null) return;
+        // A directory handle made and freed (no network), and now and then an LDAP round trip.
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config(ad.Bind, "x", null, null))) { }
+        if (i % 500 == 250)
+        {
+            Api.DirectoryUpload(directory, "ip-bob@corp.example", small, null);
+            Api.DirectoryDownload(directory, "ip-bob@corp.example");
+            Api.DirectoryRemove(directory, "ip-bob@corp.example");
+        }
     }
 
     static void Memory(Emulator emu)
     {
         byte[] small = Api.Resize(Sample("Portrait_0.jpg"), "{\"targets\":[{\"size\":64,\"max_bytes\":20000}]}").Images[0];
         using (UpClientHandle client = Api.NewClient(Connection(emu.Url, Secret, null)))
+        using (UpDirectoryHandle directory = ad == null ? null : Api.NewDirectory(ad.Config()))
         {
-            for (int i = 0; i < 1000; i++) Round(i, small, client);
+            for (int i = 0; i < 1000; i++) Round(i, small, client, directory);
             GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
             long before = RssKb();
             Stopwatch sw = Stopwatch.StartNew();
-            for (int i = 0; i < 10000; i++) Round(i, small, client);
+            for (int i = 0; i < 10000; i++) Round(i, small, client, directory);
             GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
             long after = RssKb();
             long growth = after - before;
             Console.WriteLine("  rss: before {0} KB, after {1} KB, growth {2} KB over 10,000 rounds ({3} native calls each) in {4:F1} s",
-                before, after, growth, 14, sw.Elapsed.TotalSeconds);
+                before, after, growth, directory == null ? 14 : 16, sw.Elapsed.TotalSeconds);
             Ok(growth < 8 * 1024, "RSS growth under 8 MB over 10,000 rounds (" + growth + " KB)");
         }
     }
@@ -544,12 +587,612 @@ static class Harness
         // Not provocable from outside: a panic, a failing JPEG encoder, an unreachable budget
         // (budgets start at 1024 bytes, which a 16 px JPEG meets), and Graph rejecting an image
         // the library rendered itself.
-        UpStatus[] unreachable = { UpStatus.Ok, UpStatus.Panic, UpStatus.EncodeFailed, UpStatus.BudgetUnreachable, UpStatus.ImageRejected };
+        // Nor, from Active Directory: a schema constraint (the library refuses values over
+        // the schema's 102,400-byte limit before writing) or a read-back that differs.
+        List<UpStatus> unreachable = new List<UpStatus> { UpStatus.Ok, UpStatus.Panic, UpStatus.EncodeFailed, UpStatus.BudgetUnreachable,
+            UpStatus.ImageRejected, UpStatus.ConstraintViolation, UpStatus.VerifyMismatch };
+        if (ad == null)
+        {
+            unreachable.AddRange(new UpStatus[] { UpStatus.InvalidCredentials, UpStatus.AmbiguousUser, UpStatus.ThumbnailTooLarge,
+                UpStatus.DirectoryUnavailable, UpStatus.DirectoryTls, UpStatus.Ldap });
+            Console.WriteLine("  directory cases skipped: the Active Directory statuses are not checked");
+        }
         List<string> missing = new List<string>();
         foreach (UpStatus s in Enum.GetValues(typeof(UpStatus)))
-            if (!seen.Contains(s) && Array.IndexOf(unreachable, s) < 0) missing.Add(s.ToString());
+            if (!seen.Contains(s) && !unreachable.Contains(s)) missing.Add(s.ToString());
         Ok(missing.Count == 0, "every reachable status provoked" + (missing.Count > 0 ? "; missing: " + string.Join(", ", missing.ToArray()) : ""));
-        Console.WriteLine("  not provocable here: Panic, EncodeFailed, BudgetUnreachable, ImageRejected; Io and Cancelled seen as job result codes");
+        Console.WriteLine("  not provocable here: Panic, EncodeFailed, BudgetUnreachable, ImageRejected, ConstraintViolation, VerifyMismatch; Io and Cancelled seen as job result codes");
+    }
+
+    // ---- Active Directory (a real Samba AD DC) ----
+
+    // The DC and test users scripts/interop.sh provides.
+    sealed class Ad
+    {
+        public string Url, Ca, OtherCa, Bind, Password, Base, Ou, LimitedPassword;
+
+        public static Ad FromEnvironment()
+        {
+            if (Environment.GetEnvironmentVariable("USERPHOTO_INTEROP_AD") == "skip") return null;
+            Ad a = new Ad();
+            a.Url = Env("USERPHOTO_LDAP_URL");
+            if (a.Url == null)
+            {
+                Console.WriteLine("interop: USERPHOTO_LDAP_URL is not set: run through scripts/interop.sh, which starts the DC");
+                return null;
+            }
+            a.Ca = Env("USERPHOTO_LDAP_CA");
+            a.OtherCa = Env("USERPHOTO_LDAP_OTHER_CA");
+            a.Bind = Env("USERPHOTO_LDAP_BIND");
+            a.Password = Env("USERPHOTO_LDAP_PASSWORD");
+            a.Base = Env("USERPHOTO_LDAP_BASE");
+            a.Ou = Env("USERPHOTO_INTEROP_OU");
+            a.LimitedPassword = Encoding.UTF8.GetString(FromHex(Env("USERPHOTO_INTEROP_LIMITED_PASSWORD_HEX")));
+            return a;
+        }
+
+        static string Env(string name)
+        {
+            string v = Environment.GetEnvironmentVariable(name);
+            return string.IsNullOrEmpty(v) ? null : v;
+        }
+
+        static byte[] FromHex(string hex)
+        {
+            byte[] b = new byte[hex.Length / 2];
+            for (int i = 0; i < b.Length; i++) b[i] = byte.Parse(hex.Substring(2 * i, 2), NumberStyles.HexNumber);
+            return b;
+        }
+
+        // The directory JSON: the administrator, the test CA, the test users' OU.
+        public string Config() { return Config(Bind, Password, Ca, null); }
+
+        // password null: no "password" field (for NewDirectory with a SecureString).
+        public string Config(string bindUser, string password, string caFile, string extra)
+        {
+            StringBuilder b = new StringBuilder("{\"url\":").Append(Js(Url)).Append(",\"bind_user\":").Append(Js(bindUser));
+            if (password != null) b.Append(",\"password\":").Append(Js(password));
+            if (caFile != null) b.Append(",\"ca_file\":").Append(Js(caFile));
+            b.Append(",\"search_base\":").Append(Js(Ou)).Append(",\"connect_timeout_secs\":5,\"timeout_secs\":10");
+            return b.Append(extra ?? "").Append("}").ToString();
+        }
+    }
+
+    static string Js(string s)
+    {
+        StringBuilder b = new StringBuilder("\"");
+        foreach (char c in s)
+        {
+            if (c == '"' || c == '\\') b.Append('\\').Append(c);
+            else if (c < 0x20) b.AppendFormat("\\u{0:x4}", (int)c);
+            else b.Append(c);
+        }
+        return b.Append('"').ToString();
+    }
+
+    static SecureString Secure(string s)
+    {
+        SecureString ss = new SecureString();
+        foreach (char c in s) ss.AppendChar(c);
+        ss.MakeReadOnly();
+        return ss;
+    }
+
+    static bool Same(byte[] a, byte[] b)
+    {
+        if (a == null || b == null || a.Length != b.Length) return false;
+        for (int i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
+        return true;
+    }
+
+    // The ad-thumbnail rendition the library writes for `photo` at the default 10 KB budget.
+    static byte[] Thumbnail(byte[] photo)
+    {
+        return Api.Resize(photo, "{\"targets\":[\"ad-thumbnail\"]}").Images[0];
+    }
+
+    static void DirectoryHandles()
+    {
+        Throws(UpStatus.InvalidJson, "directory JSON \"{\"", delegate { Api.NewDirectory("{").Dispose(); });
+        Throws(UpStatus.InvalidOptions, "directory JSON without a password", delegate { Api.NewDirectory("{\"url\":\"ldaps://127.0.0.1\",\"bind_user\":\"a\"}").Dispose(); });
+        Throws(UpStatus.InvalidOptions, "directory JSON with an unknown field", delegate { Api.NewDirectory(ad.Config(ad.Bind, WrongPassword, null, ",\"bogus\":1")).Dispose(); });
+        UserPhotoException e = Throws(UpStatus.Config, "an http:// directory url", delegate
+        {
+            Api.NewDirectory("{\"url\":\"http://127.0.0.1\",\"bind_user\":\"a\",\"password\":\"" + WrongPassword + "\"}").Dispose();
+        });
+        Ok(e != null && !e.Message.Contains(WrongPassword), "the password is not in the message");
+        Throws(UpStatus.Config, "plain LDAP to a host that is not loopback", delegate
+        {
+            Api.NewDirectory("{\"url\":\"ldap://dc1.corp.example\",\"bind_user\":\"a\",\"password\":\"p\",\"plain_ldap\":true}").Dispose();
+        });
+        Throws(UpStatus.ThumbnailTooLarge, "max_bytes over the 102,400-byte schema limit", delegate { Api.NewDirectory(ad.Config(ad.Bind, "p", null, ",\"max_bytes\":200000")).Dispose(); });
+        Throws(UpStatus.InvalidOptions, "max_bytes under 1024", delegate { Api.NewDirectory(ad.Config(ad.Bind, "p", null, ",\"max_bytes\":100")).Dispose(); });
+        UpDirectoryHandle d;
+        Status(UpStatus.NullArgument, NativeMethods.up_directory_new(null, out d), "up_directory_new(NULL)");
+        Ok(d.IsInvalid, "out-parameter NULL after a failure");
+        NativeMethods.up_directory_free(IntPtr.Zero);
+        Ok(true, "up_directory_free(NULL) is a no-op");
+
+        UpDirectoryHandle h = Api.NewDirectory(ad.Config());
+        IntPtr raw = h.DangerousGetHandle();
+        h.Dispose();
+        h.Dispose();
+        Ok(h.IsClosed, "directory disposed twice safely");
+        using (UpDirectoryHandle stale = new UpDirectoryHandle(raw, false))
+            Throws(UpStatus.InvalidHandle, "freed directory pointer", delegate { Api.DirectoryDownload(stale, "ip-alice@corp.example"); });
+        using (UpClientHandle c = Api.NewClient("{\"tenant\":\"t\",\"client_id\":\"a\",\"credential\":{\"type\":\"access_token\",\"token\":\"x\"}}"))
+        using (UpDirectoryHandle asDirectory = new UpDirectoryHandle(c.DangerousGetHandle(), false))
+            Throws(UpStatus.InvalidHandle, "client passed as directory", delegate { Api.DirectoryAudit(asDirectory, null); });
+        using (UpDirectoryHandle dir = Api.NewDirectory(ad.Config()))
+        {
+            using (UpClientHandle asClient = new UpClientHandle(dir.DangerousGetHandle(), false))
+                Throws(UpStatus.InvalidHandle, "directory passed as client", delegate { Api.Download(asClient, "ip-alice@corp.example"); });
+            UpBufferHandle outBuf;
+            Status(UpStatus.NullArgument, NativeMethods.up_directory_download(dir, null, out outBuf), "download with a NULL user");
+            Status(UpStatus.InvalidUtf8, NativeMethods.up_directory_remove(dir, new byte[] { 0xFF, 0xFE, 0 }, out outBuf), "remove with a user that is not UTF-8");
+            Throws(UpStatus.InvalidOptions, "upload with \"raw\": 1", delegate { Api.DirectoryUpload(dir, "ip-alice@corp.example", Sample("Portrait_0.jpg"), "{\"raw\":1}"); });
+            Throws(UpStatus.InvalidOptions, "audit with an unknown option", delegate { Api.DirectoryAudit(dir, "{\"bogus\":true}"); });
+            UpJobHandle job;
+            Status(UpStatus.NullArgument, NativeMethods.up_job_start_to(IntPtr.Zero, IntPtr.Zero, null, out job), "up_job_start_to with neither destination");
+        }
+    }
+
+    static void DirectoryUploadExportRemove()
+    {
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config()))
+        {
+            string user = "ip-alice@corp.example";
+            byte[] photo = Sample("Portrait_3.jpg");
+            try { Api.DirectoryRemove(d, user); } catch (UserPhotoException) { }
+            Dictionary<string, object> r = JObj(Api.DirectoryUpload(d, user, photo, null));
+            Dictionary<string, object> rendition = JObj(r["rendition"]);
+            Ok(JStr(r, "status") == "written" && JStr(r, "dn") == "CN=ip-alice," + ad.Ou && JBool(r, "verified"),
+               "upload: written and verified, dn " + JStr(r, "dn"));
+            Ok(JNum(rendition, "width") == 96 && JNum(rendition, "height") == 96 && JNum(r, "bytes") <= 10240 && JStr(rendition, "target") == "ad-thumbnail",
+               "rendition 96 x 96, " + JNum(r, "bytes") + " bytes <= 10240");
+            byte[] stored = Api.DirectoryDownload(d, user);
+            Ok(stored.Length == JNum(r, "bytes") && Same(stored, Thumbnail(photo)), "download returns exactly the ad-thumbnail rendition (" + stored.Length + " bytes)");
+            r = JObj(Api.DirectoryUpload(d, user, photo, null));
+            Ok(JStr(r, "status") == "unchanged" && JNum(r, "previous_bytes") == stored.Length, "the same photo again: unchanged");
+            Ok(Same(Api.DirectoryDownload(d, "CORP\\ip-alice"), stored), "download by DOMAIN\\sAMAccountName");
+            Ok(Same(Api.DirectoryDownload(d, "CN=ip-alice," + ad.Ou), stored), "download by DN");
+
+            // Raw: bytes written as they are (a 40 KB JPEG is over the 10 KB rendition budget).
+            byte[] big = Api.Resize(Sample("Landscape_6.jpg"), "{\"targets\":[{\"size\":400,\"max_bytes\":60000}]}").Images[0];
+            r = JObj(Api.DirectoryUpload(d, user, big, "{\"raw\":true}"));
+            Ok(JStr(r, "status") == "written" && r["rendition"] == null && JNum(r, "previous_bytes") == stored.Length,
+               "raw upload of a " + big.Length + "-byte JPEG: written, no rendition");
+            Ok(Same(Api.DirectoryDownload(d, user), big), "download returns the raw bytes");
+            Throws(UpStatus.UnsupportedFormat, "raw upload of a GIF", delegate { Api.DirectoryUpload(d, user, AnimatedGif(), "{\"raw\":true}"); });
+            Throws(UpStatus.ThumbnailTooLarge, "raw upload over 102,400 bytes", delegate { Api.DirectoryUpload(d, user, photo, "{\"raw\":true}"); });
+            Throws(UpStatus.EmptyInput, "upload of an empty photo", delegate { Api.DirectoryUpload(d, user, new byte[0], null); });
+
+            r = JObj(Api.DirectoryRemove(d, user));
+            Ok(JStr(r, "status") == "removed" && JNum(r, "previous_bytes") == big.Length, "remove: removed");
+            r = JObj(Api.DirectoryRemove(d, user));
+            Ok(JStr(r, "status") == "absent", "remove again: absent");
+            Throws(UpStatus.NoPhoto, "download after remove", delegate { Api.DirectoryDownload(d, user); });
+            UpBufferHandle none;
+            Status(UpStatus.Ok, NativeMethods.up_directory_remove(d, Api.Utf8Z(user), out none), "remove through the raw import");
+            if (!none.IsInvalid) none.Dispose();
+
+            // A UTF-8 user name, found by UPN and by sAMAccountName.
+            string zoe = "zoë.ad@corp.example";
+            r = JObj(Api.DirectoryUpload(d, zoe, Sample("Portrait_0.jpg"), "{\"crop\":\"none\"}"));
+            Ok(JStr(r, "user") == zoe && JStr(r, "dn") == "CN=zoë.ad," + ad.Ou, "upload to a UTF-8 user: " + JStr(r, "dn"));
+            Ok(Api.DirectoryDownload(d, "zoë.ad").Length == JNum(r, "bytes"), "download by the UTF-8 sAMAccountName");
+            Ok(JStr(JObj(Api.DirectoryRemove(d, zoe)), "status") == "removed", "remove the UTF-8 user's photo");
+        }
+    }
+
+    static void DirectorySecureString()
+    {
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config(ad.Bind, null, ad.Ca, null), Secure(ad.Password)))
+        {
+            Ok(JStr(JObj(Api.DirectoryUpload(d, "ip-carol@corp.example", Sample("Portrait_0.jpg"), null)), "status") == "written",
+               "bind with the password from a SecureString");
+        }
+        // ip-limited's password has a quote, a backslash and a non-ASCII letter: JSON escaping
+        // and UTF-8 done by hand in NativeMethods.cs, checked by the DC accepting the bind.
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config("ip-limited@corp.example", null, ad.Ca, null), Secure(ad.LimitedPassword)))
+        {
+            byte[] own = Api.DirectoryDownload(d, "ip-carol@corp.example");
+            Ok(own.Length > 0, "a password with \\\", \\\\ and \u00e4 from a SecureString binds (read " + own.Length + " bytes)");
+            Throws(UpStatus.Forbidden, "an account without Write on thumbnailPhoto", delegate { Api.DirectoryUpload(d, "ip-carol@corp.example", Sample("Portrait_3.jpg"), null); });
+        }
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config("ip-limited@corp.example", ad.LimitedPassword, ad.Ca, null)))
+            Ok(Api.DirectoryDownload(d, "ip-carol@corp.example").Length > 0, "the same password in plain JSON binds");
+        // An empty password would make the simple bind anonymous.
+        Throws(UpStatus.Config, "an empty SecureString password", delegate { Api.NewDirectory(ad.Config(ad.Bind, null, ad.Ca, null), Secure("")).Dispose(); });
+        Throws(UpStatus.InvalidOptions, "a SecureString password and a \"password\" field", delegate
+        {
+            Api.NewDirectory(ad.Config(ad.Bind, WrongPassword, ad.Ca, null), Secure(ad.Password)).Dispose();
+        });
+        try { Api.NewDirectory("[]", Secure("x")).Dispose(); Fail("NewDirectory(\"[]\", password) did not throw"); }
+        catch (ArgumentException) { Ok(true, "NewDirectory with JSON that is not an object -> ArgumentException"); }
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config())) Api.DirectoryRemove(d, "ip-carol@corp.example");
+    }
+
+    static void DirectoryStatuses()
+    {
+        byte[] photo = Sample("Portrait_0.jpg");
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config()))
+        {
+            UserPhotoException e = Throws(UpStatus.UserNotFound, "an unknown user", delegate { Api.DirectoryUpload(d, "nobody@corp.example", photo, null); });
+            Ok(e != null && e.Message.Contains("nobody@corp.example"), "the message names the user");
+            Throws(UpStatus.UserNotFound, "export for an unknown user", delegate { Api.DirectoryDownload(d, "nobody@corp.example"); });
+            Throws(UpStatus.AmbiguousUser, "a mail address two users share", delegate { Api.DirectoryUpload(d, "shared.mailbox@corp.example", photo, null); });
+            Throws(UpStatus.NoPhoto, "export of a user without a thumbnailPhoto", delegate { Api.DirectoryDownload(d, "ip-dave@corp.example"); });
+        }
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config(ad.Bind, WrongPassword, ad.Ca, null)))
+        {
+            UserPhotoException e = Throws(UpStatus.InvalidCredentials, "a wrong password", delegate { Api.DirectoryUpload(d, "ip-bob@corp.example", photo, null); });
+            Ok(e != null && !e.Message.Contains(WrongPassword) && !e.Message.Contains(ad.Password), "no password in the message");
+        }
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config(ad.Bind, ad.Password, ad.OtherCa, null)))
+            Throws(UpStatus.DirectoryTls, "a CA that did not sign the DC's certificate", delegate { Api.DirectoryDownload(d, "ip-bob@corp.example"); });
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config(ad.Bind, ad.Password, null, null)))
+            Throws(UpStatus.DirectoryTls, "no CA: the system store does not know the test CA", delegate { Api.DirectoryDownload(d, "ip-bob@corp.example"); });
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config(ad.Bind, ad.Password, ad.Ca, null).Replace(Js(ad.Url), Js("ldaps://127.0.0.1:1"))))
+            Throws(UpStatus.DirectoryUnavailable, "nothing listening on the port", delegate { Api.DirectoryDownload(d, "ip-bob@corp.example"); });
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config(ad.Bind, ad.Password, ad.Ca, null).Replace(Js(ad.Url), Js("ldap://127.0.0.1"))))
+        {
+            Ok(JStr(JObj(Api.DirectoryUpload(d, "ip-bob@corp.example", photo, null)), "status") == "written", "StartTLS (ldap://) upload");
+            Ok(JStr(JObj(Api.DirectoryRemove(d, "ip-bob@corp.example")), "status") == "removed", "StartTLS remove");
+        }
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config(ad.Bind, ad.Password, ad.Ca, null).Replace(Js(ad.Ou), Js("OU=Nowhere," + ad.Base))))
+            Throws(UpStatus.Ldap, "audit under a search base that does not exist", delegate { Api.DirectoryAudit(d, null); });
+    }
+
+    // The audit entry of `user` (by UPN), or null.
+    static Dictionary<string, object> AuditEntry(Dictionary<string, object> report, string user)
+    {
+        foreach (object o in JArr(report["entries"]))
+        {
+            Dictionary<string, object> e = JObj(o);
+            if (string.Equals(JStr(e, "user"), user, StringComparison.OrdinalIgnoreCase)) return e;
+        }
+        return null;
+    }
+
+    static bool HasProblem(Dictionary<string, object> entry, string problem)
+    {
+        if (entry == null) return false;
+        foreach (object p in JArr(entry["problems"])) if ((string)p == problem) return true;
+        return false;
+    }
+
+    static void DirectoryAudit()
+    {
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config()))
+        {
+            // Planted through raw uploads: oversized (a 40 KB JPEG) and not square (200 x 133).
+            byte[] oversized = Api.Resize(Sample("Landscape_6.jpg"), "{\"targets\":[{\"size\":400,\"max_bytes\":60000}]}").Images[0];
+            byte[] wide = Api.Resize(Sample("Landscape_6.jpg"), "{\"targets\":[{\"size\":200,\"max_bytes\":9000}],\"crop\":\"none\"}").Images[0];
+            Api.DirectoryUpload(d, "ip-dave@corp.example", oversized, "{\"raw\":true}");
+            Api.DirectoryUpload(d, "ip-erin@corp.example", wide, "{\"raw\":true}");
+            Api.DirectoryUpload(d, "ip-alice@corp.example", Sample("Portrait_0.jpg"), null);
+
+            string json = Api.DirectoryAudit(d, null);
+            Dictionary<string, object> report = JObj(ParseJson(json));
+            Ok(JStr(report, "search_base") == ad.Ou && JNum(report, "max_bytes") == 10240, "audit of " + JStr(report, "search_base"));
+            Ok(JNum(report, "scanned") >= 17 && JNum(report, "with_photo") >= 3 && JNum(report, "listed") == JArr(report["entries"]).Count,
+               "counts: scanned " + JNum(report, "scanned") + ", with photo " + JNum(report, "with_photo") + ", listed " + JNum(report, "listed"));
+            Dictionary<string, object> dave = AuditEntry(report, "ip-dave@corp.example");
+            Ok(HasProblem(dave, "oversized") && JNum(dave, "bytes") == oversized.Length && JStr(dave, "format") == "jpeg", "ip-dave: oversized, " + (dave == null ? 0 : JNum(dave, "bytes")) + " bytes");
+            Dictionary<string, object> erin = AuditEntry(report, "ip-erin@corp.example");
+            Ok(HasProblem(erin, "not-square") && JNum(erin, "width") == 200 && JNum(erin, "height") < 200, "ip-erin: not-square");
+            Ok(HasProblem(AuditEntry(report, "ip-job8@corp.example"), "missing"), "ip-job8: missing");
+            Ok(AuditEntry(report, "ip-alice@corp.example") == null, "ip-alice (a good thumbnail) is not listed");
+            Ok(dave != null && dave["fix"] == null, "no fix without \"fix\"");
+            bool wellFormed = true;
+            foreach (object o in JArr(report["entries"]))
+            {
+                Dictionary<string, object> e = JObj(o);
+                string dn = JStr(e, "dn");
+                if (JStr(e, "user") == null || dn == null || !dn.EndsWith("," + ad.Ou) || JArr(e["problems"]).Count == 0) wellFormed = false;
+            }
+            Ok(wellFormed, "audit JSON parsed (" + json.Length + " bytes): every entry has a user, a DN under the OU and problems");
+
+            report = JObj(ParseJson(Api.DirectoryAudit(d, "{\"include_missing\":false,\"max_bytes\":50000}")));
+            Ok(AuditEntry(report, "ip-dave@corp.example") == null && AuditEntry(report, "ip-job8@corp.example") == null && AuditEntry(report, "ip-erin@corp.example") != null,
+               "max_bytes 50000 and include_missing false: only ip-erin");
+
+            report = JObj(ParseJson(Api.DirectoryAudit(d, "{\"include_missing\":false,\"fix\":true}")));
+            dave = AuditEntry(report, "ip-dave@corp.example");
+            Dictionary<string, object> fix = dave == null ? null : JObj(dave["fix"]);
+            Ok(fix != null && JStr(fix, "status") == "written" && JNum(fix, "bytes") <= 10240 && JNum(report, "fixed") >= 2 && JNum(report, "fix_failed") == 0,
+               "fix: ip-dave re-encoded to " + (fix == null ? 0 : JNum(fix, "bytes")) + " bytes; fixed " + JNum(report, "fixed"));
+            byte[] fixedDave = Api.DirectoryDownload(d, "ip-dave@corp.example");
+            Ok(fixedDave.Length <= 10240 && Field(Api.Validate(fixedDave, "{\"targets\":[\"ad-thumbnail\"]}"), "width") == "96", "the fixed thumbnail is a 96 px JPEG");
+            report = JObj(ParseJson(Api.DirectoryAudit(d, "{\"include_missing\":false}")));
+            Ok(JArr(report["entries"]).Count == 0, "audit after the fix lists nobody");
+            foreach (string u in new string[] { "ip-dave@corp.example", "ip-erin@corp.example", "ip-alice@corp.example" }) Api.DirectoryRemove(d, u);
+        }
+        using (UpDirectoryHandle d = Api.NewDirectory(ad.Config(ad.Bind, WrongPassword, ad.Ca, null)))
+            Throws(UpStatus.InvalidCredentials, "audit with a wrong password", delegate { Api.DirectoryAudit(d, null); });
+    }
+
+    static void DirectoryJob()
+    {
+        UpDirectoryHandle d = Api.NewDirectory(ad.Config());
+        UpJobHandle job = Api.StartJobTo(null, d, "{\"workers\":3}");
+        // The job holds the directory: disposing ours now must not free it under the job.
+        d.Dispose();
+        byte[] photo = Sample("Landscape_6.jpg");
+        string file = Path.Combine(samples, "Portrait_0.jpg");
+        for (int i = 1; i <= 6; i++)
+        {
+            if (i % 2 == 0) Api.AddBytes(job, "ip-job" + i + "@corp.example", photo);
+            else Api.AddFile(job, "ip-job" + i + "@corp.example", file);
+        }
+        Api.AddBytes(job, "ghost@corp.example", photo);
+        Api.AddBytes(job, "shared.mailbox@corp.example", photo);
+        Api.AddBytes(job, "ip-job7@corp.example", Encoding.ASCII.GetBytes("not a photo"));
+        Api.CloseJob(job);
+        string finished;
+        List<string> results = Drain(job, out finished);
+        Ok(results.Count == 9, "one result per user (" + results.Count + ")");
+        int uploaded = 0;
+        bool allAd = true;
+        Dictionary<string, string> codes = new Dictionary<string, string>();
+        foreach (string r in results)
+        {
+            Dictionary<string, object> o = JObj(ParseJson(r));
+            if (JStr(o, "destination") != "ad") allAd = false;
+            if (JStr(o, "status") == "uploaded") uploaded++;
+            else codes[JStr(o, "user")] = JStr(o, "error_code");
+        }
+        Ok(allAd, "every result has destination ad");
+        Ok(uploaded == 6, "6 uploaded");
+        Ok(codes.ContainsKey("ghost@corp.example") && codes["ghost@corp.example"] == "user-not-found", "ghost: user-not-found");
+        Ok(codes.ContainsKey("shared.mailbox@corp.example") && codes["shared.mailbox@corp.example"] == "ambiguous-user", "shared mail: ambiguous-user");
+        Ok(codes.ContainsKey("ip-job7@corp.example") && codes["ip-job7@corp.example"] == "unsupported-format", "not a photo: unsupported-format");
+        Ok(finished != null && Field(finished, "uploaded") == "6" && Field(finished, "failed") == "3", "finished event: " + finished);
+        job.Dispose();
+        Ok(job.IsClosed && d.IsClosed, "job disposed (and the directory with it)");
+        using (UpDirectoryHandle check = Api.NewDirectory(ad.Config()))
+        {
+            Ok(Same(Api.DirectoryDownload(check, "ip-job2@corp.example"), Thumbnail(photo)), "ip-job2 holds the rendition of its photo");
+            Ok(Same(Api.DirectoryDownload(check, "ip-job1@corp.example"), Thumbnail(File.ReadAllBytes(file))), "ip-job1 holds the rendition of its file");
+        }
+    }
+
+    static void DirectoryAndGraphJob()
+    {
+        StringBuilder users = new StringBuilder("[");
+        for (int i = 1; i <= 4; i++) users.AppendFormat("{0}{{\"id\":\"j{1}\",\"userPrincipalName\":\"ip-job{1}@corp.example\"}}", i > 1 ? "," : "", i);
+        users.Append("]");
+        string journal = Path.Combine(Path.GetTempPath(), "interop-both-" + Guid.NewGuid().ToString("N") + ".sqlite");
+        try
+        {
+            using (Emulator emu = Emulator.Start("{\"apps\":[{\"client_id\":\"app\",\"client_secret\":\"" + Secret + "\"}],\"users\":" + users + "}"))
+            using (UpClientHandle c = Api.NewClient(Connection(emu.Url, Secret, null)))
+            using (UpDirectoryHandle d = Api.NewDirectory(ad.Config()))
+            {
+                byte[] photo = Sample("Portrait_3.jpg");
+                for (int round = 1; round <= 2; round++)
+                {
+                    using (UpJobHandle job = Api.StartJobTo(c, d, "{\"workers\":4,\"journal\":" + Js(journal) + "}"))
+                    {
+                        for (int i = 1; i <= 4; i++) Api.AddBytes(job, "ip-job" + i + "@corp.example", photo);
+                        Api.AddBytes(job, "ip-job5@corp.example", photo); // in AD only
+                        Api.CloseJob(job);
+                        string finished;
+                        List<string> results = Drain(job, out finished);
+                        int graph = 0, dir = 0, ok = 0;
+                        string job5Graph = null, job5Ad = null;
+                        foreach (string r in results)
+                        {
+                            Dictionary<string, object> o = JObj(ParseJson(r));
+                            string dest = JStr(o, "destination"), status = JStr(o, "status");
+                            if (dest == "graph") graph++;
+                            if (dest == "ad") dir++;
+                            if (status == (round == 1 ? "uploaded" : "unchanged")) ok++;
+                            if (JStr(o, "user") == "ip-job5@corp.example")
+                            {
+                                if (dest == "graph") job5Graph = JStr(o, "error_code");
+                                else job5Ad = status;
+                            }
+                        }
+                        string expect = round == 1 ? "uploaded" : "unchanged";
+                        Ok(results.Count == 10 && graph == 5 && dir == 5, "round " + round + ": one result per user and destination (" + graph + " graph, " + dir + " ad)");
+                        Ok(ok == 9, "round " + round + ": 9 " + expect);
+                        Ok(job5Graph == "user-not-found" && job5Ad == expect, "round " + round + ": ip-job5 user-not-found in Graph, " + job5Ad + " in AD");
+                        Ok(finished != null && Field(finished, "total") == "10", "round " + round + " finished: " + finished);
+                    }
+                }
+                Ok(Api.Download(c, "ip-job1@corp.example").Length > 10240, "Graph holds the 648 px rendition");
+                // Decoded once for both destinations, so the thumbnail is the one rendered
+                // alongside the Graph rendition.
+                byte[] both = Api.Resize(photo, "{\"targets\":[\"graph\",\"ad-thumbnail\"]}").Images[1];
+                byte[] stored = Api.DirectoryDownload(d, "ip-job1@corp.example");
+                Ok(Same(stored, both) || Same(stored, Thumbnail(photo)), "AD holds the 96 px rendition of the same photo (" + stored.Length + " bytes, "
+                    + (Same(stored, both) ? "as rendered with the graph one" : "as rendered alone") + ")");
+                for (int i = 1; i <= 6; i++) Api.DirectoryRemove(d, "ip-job" + i + "@corp.example");
+            }
+        }
+        finally
+        {
+            foreach (string f in new string[] { journal, journal + "-wal", journal + "-shm" }) if (File.Exists(f)) File.Delete(f);
+        }
+    }
+
+    // ---- a small JSON reader (C# 5 on Mono has none built in without extra assemblies) ----
+
+    static object ParseJson(string s)
+    {
+        int i = 0;
+        object v = JValue(s, ref i);
+        JWs(s, ref i);
+        if (i != s.Length) throw new FormatException("JSON: trailing data at " + i);
+        return v;
+    }
+
+    static void JWs(string s, ref int i)
+    {
+        while (i < s.Length && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
+    }
+
+    static void JExpect(string s, ref int i, char c)
+    {
+        JWs(s, ref i);
+        if (i >= s.Length || s[i] != c) throw new FormatException("JSON: expected '" + c + "' at " + i);
+        i++;
+    }
+
+    static object JValue(string s, ref int i)
+    {
+        JWs(s, ref i);
+        if (i >= s.Length) throw new FormatException("JSON: unexpected end");
+        char c = s[i];
+        if (c == '{')
+        {
+            i++;
+            Dictionary<string, object> o = new Dictionary<string, object>();
+            JWs(s, ref i);
+            if (i < s.Length && s[i] == '}') { i++; return o; }
+            while (true)
+            {
+                JWs(s, ref i);
+                string key = JString(s, ref i);
+                JExpect(s, ref i, ':');
+                o[key] = JValue(s, ref i);
+                JWs(s, ref i);
+                if (i < s.Length && s[i] == ',') { i++; continue; }
+                JExpect(s, ref i, '}');
+                return o;
+            }
+        }
+        if (c == '[')
+        {
+            i++;
+            List<object> a = new List<object>();
+            JWs(s, ref i);
+            if (i < s.Length && s[i] == ']') { i++; return a; }
+            while (true)
+            {
+                a.Add(JValue(s, ref i));
+                JWs(s, ref i);
+                if (i < s.Length && s[i] == ',') { i++; continue; }
+                JExpect(s, ref i, ']');
+                return a;
+            }
+        }
+        if (c == '"') return JString(s, ref i);
+        foreach (string word in new string[] { "true", "false", "null" })
+        {
+            if (string.CompareOrdinal(s, i, word, 0, word.Length) == 0)
+            {
+                i += word.Length;
+                return word == "null" ? null : (object)(word == "true");
+            }
+        }
+        int start = i;
+        while (i < s.Length && "+-0123456789.eE".IndexOf(s[i]) >= 0) i++;
+        if (i == start) throw new FormatException("JSON: unexpected '" + c + "' at " + i);
+        return double.Parse(s.Substring(start, i - start), NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
+
+    static string JString(string s, ref int i)
+    {
+        JExpect(s, ref i, '"');
+        StringBuilder b = new StringBuilder();
+        while (true)
+        {
+            if (i >= s.Length) throw new FormatException("JSON: unterminated string");
+            char c = s[i++];
+            if (c == '"') return b.ToString();
+            if (c != '\\') { b.Append(c); continue; }
+            char e = s[i++];
+            switch (e)
+            {
+                case 'b': b.Append('\b'); break;
+                case 'f': b.Append('\f'); break;
+                case 'n': b.Append('\n'); break;
+                case 'r': b.Append('\r'); break;
+                case 't': b.Append('\t'); break;
+                case 'u': b.Append((char)int.Parse(s.Substring(i, 4), NumberStyles.HexNumber)); i += 4; break;
+                default: b.Append(e); break;
+            }
+        }
+    }
+
+    static Dictionary<string, object> JObj(object o)
+    {
+        if (o is string) o = ParseJson((string)o);
+        return o as Dictionary<string, object>;
+    }
+
+    static List<object> JArr(object o) { return o as List<object> ?? new List<object>(); }
+
+    static string JStr(Dictionary<string, object> o, string key)
+    {
+        object v;
+        return o != null && o.TryGetValue(key, out v) && v != null ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+    }
+
+    static double JNum(Dictionary<string, object> o, string key)
+    {
+        object v;
+        return o != null && o.TryGetValue(key, out v) && v is double ? (double)v : double.NaN;
+    }
+
+    static bool JBool(Dictionary<string, object> o, string key)
+    {
+        object v;
+        return o != null && o.TryGetValue(key, out v) && v is bool && (bool)v;
+    }
+
+    // Console output through a line filter: a line with a password or secret in it is
+    // printed redacted and counted, which fails the run.
+    sealed class RedactingWriter : TextWriter
+    {
+        readonly TextWriter inner;
+        readonly List<string> secrets = new List<string>();
+        readonly RedactingWriter counter;
+        readonly StringBuilder line = new StringBuilder();
+        int leaks;
+
+        public RedactingWriter(TextWriter inner, IEnumerable<string> secrets) : this(inner, secrets, null) { }
+
+        public RedactingWriter(TextWriter inner, IEnumerable<string> secrets, RedactingWriter counter)
+        {
+            this.inner = inner;
+            this.counter = counter;
+            foreach (string s in secrets) if (!string.IsNullOrEmpty(s)) this.secrets.Add(s);
+        }
+
+        public int Leaks { get { return leaks; } }
+
+        public override Encoding Encoding { get { return inner.Encoding; } }
+
+        public override void Write(char value)
+        {
+            if (value == '\n') { Emit(); inner.Write('\n'); inner.Flush(); }
+            else line.Append(value);
+        }
+
+        public override void Flush()
+        {
+            Emit();
+            inner.Flush();
+        }
+
+        void Emit()
+        {
+            string text = line.ToString();
+            line.Length = 0;
+            foreach (string s in secrets)
+            {
+                if (text.Contains(s))
+                {
+                    text = text.Replace(s, "[REDACTED]");
+                    if (counter != null) counter.leaks++; else leaks++;
+                }
+            }
+            inner.Write(text);
+        }
     }
 
     // `userphoto emulate` on an ephemeral loopback port.

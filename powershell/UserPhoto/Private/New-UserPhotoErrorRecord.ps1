@@ -23,6 +23,10 @@ function New-UserPhotoErrorRecord {
         'throttled' = 'ResourceBusy'; 'graph' = 'ProtocolError'; 'network' = 'ConnectionError'
         'cancelled' = 'OperationStopped'; 'not-connected' = 'ConnectionError'; 'not-available' = 'NotImplemented'
         'certificate-not-found' = 'ObjectNotFound'; 'certificate-key-not-exportable' = 'SecurityError'
+        'invalid-credentials' = 'AuthenticationError'; 'ambiguous-user' = 'InvalidArgument'
+        'thumbnail-too-large' = 'LimitsExceeded'; 'constraint-violation' = 'InvalidData'
+        'directory-unavailable' = 'ConnectionError'; 'directory-tls' = 'SecurityError'; 'ldap' = 'ProtocolError'
+        'verify-mismatch' = 'InvalidResult'
     }
     if (-not $Reason) { $Reason = 'unexpected' }
     if (-not $Message) { $Message = $Reason }

@@ -2,12 +2,15 @@
 # polled from the pipeline thread (results written as they arrive, Write-Progress), and the
 # job is freed in `end` or, when the pipeline stops (Ctrl+C), in the caller's `finally`
 # (freeing a running job cancels it; uploads already in flight finish in the background).
+# The job goes to Microsoft Graph (-Client), Active Directory (-Directory) or both; it holds
+# its own references to both handles, so the caller may dispose its own at once.
 
 function Start-UserPhotoJob {
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)][System.Management.Automation.PSCmdlet]$Cmdlet,
-        [Parameter(Mandatory)][UserPhoto.Native.UpClientHandle]$Client,
+        [UserPhoto.Native.UpClientHandle]$Client,
+        [UserPhoto.Native.UpDirectoryHandle]$Directory,
         [Parameter(Mandatory)][string]$Activity,
         [string]$JournalPath,
         [switch]$Force,
@@ -18,8 +21,13 @@ function Start-UserPhotoJob {
     if ($JournalPath) { $options.journal = $JournalPath }
     if ($ThrottleLimit) { $options.workers = $ThrottleLimit }
     if ($Crop) { $options.render = @{ crop = $Crop.ToLowerInvariant() } }
+    $json = ConvertTo-Json -InputObject $options -Compress
     try {
-        $job = [UserPhoto.Native.Api]::StartJob($Client, (ConvertTo-Json -InputObject $options -Compress))
+        if ($Directory) {
+            $job = [UserPhoto.Native.Api]::StartJobTo($Client, $Directory, $json)
+        } else {
+            $job = [UserPhoto.Native.Api]::StartJob($Client, $json)
+        }
     } catch {
         # A journal that cannot be opened or bad options: nothing can proceed.
         $Cmdlet.ThrowTerminatingError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $JournalPath))
@@ -30,6 +38,7 @@ function Start-UserPhotoJob {
         Submitted = 0
         Done = 0
         Finished = $false
+        Cancelled = $false
         Summary = $null
     }
 }
@@ -75,10 +84,18 @@ function Receive-UserPhotoJob {
                 $State.Submitted = [Math]::Max($State.Submitted, [int]$e.submitted)
             }
             'result' {
-                $State.Done++
+                # Progress counts users; a user gets one result per destination, and the
+                # progress event after them.
                 ConvertTo-UserPhotoResult -JobEvent $e
                 if ($e.status -eq 'failed') {
                     $Cmdlet.WriteError((New-UserPhotoErrorRecord -Reason $e.error_code -Message $e.error -TargetObject $e.user))
+                    if ((Test-UserPhotoDirectoryStop -Reason $e.error_code) -and -not $State.Cancelled) {
+                        # Every further bind would fail the same way, and failed binds can
+                        # lock the account out: stop the run (the rest are reported Skipped).
+                        $State.Cancelled = $true
+                        [UserPhoto.Native.Api]::CancelJob($State.Job)
+                        Write-Warning ('Stopping the run: {0} The remaining users are skipped.' -f $e.error)
+                    }
                 }
             }
             'finished' { $State.Summary = $e }

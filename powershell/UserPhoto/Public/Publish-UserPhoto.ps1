@@ -1,7 +1,7 @@
 function Publish-UserPhoto {
     <#
     .SYNOPSIS
-    Uploads users' profile photos to Microsoft 365, resized to fit.
+    Uploads users' profile photos to Microsoft 365 and/or on-premises Active Directory, resized to fit.
 
     .DESCRIPTION
     Renders each photo for Microsoft Graph (648 x 648 JPEG within 4 MB, EXIF orientation
@@ -9,19 +9,34 @@ function Publish-UserPhoto {
     Exchange Online, Teams). Photos that are too large, rotated, CMYK or PNG are resized
     and converted instead of failing.
 
+    With -Target ActiveDirectory the photo is rendered as a 96 x 96 JPEG within -MaxBytes
+    (10 KB by default, the size Exchange Online took from directory sync) and written to the
+    user's thumbnailPhoto attribute over LDAPS (or StartTLS), then read back and compared.
+    The user is found by UPN, sAMAccountName (with or without DOMAIN\), mail or DN under
+    -SearchBase. -Credential is required (a simple bind; the account needs Write on
+    thumbnailPhoto) and -Server names the domain controller. -Target Graph, ActiveDirectory
+    publishes to both from one rendering of each photo. A photo already stored is not
+    written again (Status Unchanged).
+
     Built for pipelines: `Import-Csv hr.csv | Publish-UserPhoto` binds the user and path
     columns by name. Users are queued on one native job, so uploads overlap (up to
     -ThrottleLimit, within Graph's limit of 4 concurrent photo requests per app) while a
-    result per user is written as soon as it is known, with progress shown. Throttling
-    (429 + Retry-After), 503s and dropped connections are retried by the library. Ctrl+C
-    cancels the job: queued users are not started; uploads already running finish.
+    result per user and destination is written as soon as it is known, with progress shown.
+    Throttling (429 + Retry-After), 503s and dropped connections are retried by the library.
+    Ctrl+C cancels the job: queued users are not started; uploads already running finish.
 
-    Each user gets one result object (Status Uploaded, Unchanged, Failed or Skipped). A
-    failed user is also a non-terminating error with TargetObject = the user and an id of
-    the form UserPhoto.<Reason>: UserPhoto.UserNotFound, UserPhoto.PolicyBlocked (the
-    tenant's photo update policy says photos come from on-premises AD), UserPhoto.Forbidden,
-    UserPhoto.Throttled, UserPhoto.Auth, UserPhoto.Io, UserPhoto.UnsupportedFormat, ...
-    Filter them with -ErrorVariable or $Error. Not being connected is a terminating error.
+    Each user gets one result object per destination (Status Uploaded, Unchanged, Failed or
+    Skipped). A failed user is also a non-terminating error with TargetObject = the user and
+    an id of the form UserPhoto.<Reason>: UserPhoto.UserNotFound, UserPhoto.PolicyBlocked
+    (the tenant's photo update policy says photos come from on-premises AD),
+    UserPhoto.Forbidden, UserPhoto.Throttled, UserPhoto.Auth, UserPhoto.Io,
+    UserPhoto.UnsupportedFormat, and for Active Directory UserPhoto.AmbiguousUser,
+    UserPhoto.DirectoryUnavailable, UserPhoto.ThumbnailTooLarge, ... Filter them with
+    -ErrorVariable or $Error. When the domain controller refuses the credentials
+    (UserPhoto.InvalidCredentials) or its certificate (UserPhoto.DirectoryTls), the run
+    stops and the remaining users are reported Skipped: more failed binds could lock the
+    account out. Not being connected to Graph (for the Graph target) and missing
+    Active Directory parameters are terminating errors.
 
     -WhatIf lists the users without uploading anything; -Confirm asks once per user.
 
@@ -36,17 +51,36 @@ function Publish-UserPhoto {
     The photo's bytes (copied when the user is queued).
 
     .PARAMETER Target
-    Where to publish: Graph (default). ActiveDirectory (thumbnailPhoto through LDAP) is
-    reserved for the native Active Directory target and refused until the library provides it.
+    Where to publish: Graph (default, through the Connect-UserPhoto connection),
+    ActiveDirectory (thumbnailPhoto over LDAP, with -Server and -Credential), or both.
 
     .PARAMETER Credential
-    Active Directory target only: the account to bind with (default: the current user).
+    Active Directory: the account to bind with (svc-photos@corp.example, CORP\svc-photos or
+    a distinguished name). Required for the ActiveDirectory target. Its password is handed
+    to the native library without becoming a plain string and never appears in output,
+    verbose messages or errors.
 
     .PARAMETER Server
-    Active Directory target only: the domain controller or domain to use.
+    Active Directory: the domain controller or domain (dc1.corp.example, corp.example:636),
+    reached over LDAPS on port 636; or a full ldaps:// or ldap:// URL, taken as it is.
+    Default: the USERDNSDOMAIN environment variable of a domain-joined Windows machine.
 
     .PARAMETER SearchBase
-    Active Directory target only: the distinguished name under which users are looked up.
+    Active Directory: the distinguished name under which users are looked up
+    (OU=Staff,DC=corp,DC=example). Default: the whole domain.
+
+    .PARAMETER CaCertificatePath
+    Active Directory: a PEM file with the certificate authority that issued the domain
+    controller's certificate, when it is not in the system's trust store (an enterprise
+    CA on a Linux host, for example). Certificates are always verified.
+
+    .PARAMETER StartTls
+    Active Directory: connect to port 389 and upgrade with StartTLS instead of LDAPS
+    (ldap://server). Plain, unencrypted LDAP is never used.
+
+    .PARAMETER MaxBytes
+    Active Directory: the thumbnailPhoto byte budget, 1024 to 102400 (default 10240). Photos
+    are encoded at lower quality, then a smaller size, to fit; never over.
 
     .PARAMETER Force
     Upload even when the journal says the user already has this photo.
@@ -103,13 +137,30 @@ function Publish-UserPhoto {
     instead of connecting to Exchange Online.)
 
     .EXAMPLE
+    $cred = Get-Credential CORP\svc-photos
+    Import-Csv .\hr-export.csv | Publish-UserPhoto -Target ActiveDirectory -Server dc1.corp.example -Credential $cred
+
+    Writes every user's thumbnailPhoto (96 x 96, at most 10 KB) through LDAPS on
+    dc1.corp.example, one result per user.
+
+    .EXAMPLE
+    Connect-UserPhoto -TenantId contoso.onmicrosoft.com -ClientId $appId -CertificateThumbprint $thumb
+    Import-Csv .\hr-export.csv |
+        Publish-UserPhoto -Target Graph, ActiveDirectory -Server dc1.corp.example -Credential $cred `
+            -CaCertificatePath .\corp-root-ca.pem -SearchBase 'OU=Staff,DC=corp,DC=example' -JournalPath .\photos.sqlite
+
+    Publishes each photo to Microsoft 365 and to on-premises AD in one run (two results per
+    user, Destination graph and ad); the journal makes the next run skip unchanged photos.
+
+    .EXAMPLE
     Import-Csv .\photos.csv | Publish-UserPhoto -WhatIf
 
     Shows which users would get a new photo, uploading nothing.
 
     .OUTPUTS
-    UserPhoto.PublishResult, one per user: User, Destination, Status (Uploaded, Unchanged,
-    Failed, Skipped), Source, Bytes, Width, Height, Quality, Attempts, ErrorCode, Error.
+    UserPhoto.PublishResult, one per user and destination: User, Destination (graph or ad),
+    Status (Uploaded, Unchanged, Failed, Skipped), Source, Bytes, Width, Height, Quality,
+    Attempts, ErrorCode, Error.
     #>
     [CmdletBinding(DefaultParameterSetName = 'Path', SupportsShouldProcess, ConfirmImpact = 'Medium')]
     [OutputType('UserPhoto.PublishResult')]
@@ -127,7 +178,7 @@ function Publish-UserPhoto {
         [byte[]]$PictureData,
 
         [ValidateSet('Graph', 'ActiveDirectory')]
-        [string]$Target = 'Graph',
+        [string[]]$Target = 'Graph',
 
         [System.Management.Automation.PSCredential]
         [System.Management.Automation.Credential()]
@@ -136,6 +187,13 @@ function Publish-UserPhoto {
         [string]$Server,
 
         [string]$SearchBase,
+
+        [string]$CaCertificatePath,
+
+        [switch]$StartTls,
+
+        [ValidateRange(1024, 102400)]
+        [int]$MaxBytes,
 
         [switch]$Force,
 
@@ -148,23 +206,37 @@ function Publish-UserPhoto {
         [string]$Crop
     )
     begin {
-        if ($Target -eq 'ActiveDirectory') {
-            # Wired once the native library has its Active Directory functions.
-            $PSCmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'not-available' `
-                -Message 'The ActiveDirectory target needs a native library with the Active Directory functions; this build publishes to Graph only.'))
-        }
+        $toGraph = $Target -contains 'Graph'
+        $toDirectory = $Target -contains 'ActiveDirectory'
+        $action = @(
+            if ($toGraph) { 'upload profile photo to Microsoft Graph' }
+            if ($toDirectory) { 'write thumbnailPhoto in Active Directory' }
+        ) -join ' and '
+        $action = $action.Substring(0, 1).ToUpperInvariant() + $action.Substring(1)
         if ($JournalPath) { $JournalPath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($JournalPath) }
         $state = $null
     }
     process {
         $source = Resolve-UserPhotoSource -Cmdlet $PSCmdlet -Path $Path -PictureData $PictureData -TargetObject $User
         if (-not $source) { return }
-        if (-not $PSCmdlet.ShouldProcess($User, 'Upload profile photo to Microsoft Graph')) { return }
+        if (-not $PSCmdlet.ShouldProcess($User, $action)) { return }
         $ok = $false
         try {
             if (-not $state) {
-                $state = Start-UserPhotoJob -Cmdlet $PSCmdlet -Client (Get-UserPhotoClient -Cmdlet $PSCmdlet) -Activity 'Publishing profile photos' `
-                    -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop
+                $client = $null
+                $directory = $null
+                if ($toGraph) { $client = Get-UserPhotoClient -Cmdlet $PSCmdlet }
+                try {
+                    if ($toDirectory) {
+                        $directory = New-UserPhotoDirectory -Cmdlet $PSCmdlet -Server $Server -Credential $Credential `
+                            -SearchBase $SearchBase -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes
+                    }
+                    $state = Start-UserPhotoJob -Cmdlet $PSCmdlet -Client $client -Directory $directory -Activity 'Publishing profile photos' `
+                        -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop
+                } finally {
+                    # The job holds its own reference to the directory connection.
+                    if ($directory) { $directory.Dispose() }
+                }
             }
             Add-UserPhotoJobItem -State $state -Cmdlet $PSCmdlet -User $User -Source $source
             Receive-UserPhotoJob -State $state -Cmdlet $PSCmdlet

@@ -12,6 +12,15 @@ function Test-UserPhoto {
     is a non-terminating error with the file as target and an id such as
     UserPhoto.UnsupportedFormat, UserPhoto.Truncated or UserPhoto.Corrupt.
 
+    With -Directory it audits on-premises Active Directory instead: every user under
+    -SearchBase (a paged search on -Server, bound as -Credential) whose thumbnailPhoto is
+    over -MaxBytes (10 KB by default), not a JPEG, not square, unreadable, or missing, one
+    object per listed user. -Fix re-encodes the flagged photos to fit (96 x 96 JPEG within
+    -MaxBytes) and writes them back in the same run, honouring -WhatIf and -Confirm; a
+    user whose fix failed is also a non-terminating error (UserPhoto.<Reason>, the user as
+    target). A directory that cannot be read at all (UserPhoto.InvalidCredentials,
+    UserPhoto.DirectoryTls, UserPhoto.DirectoryUnavailable, ...) is a terminating error.
+
     .PARAMETER Path
     Path of a photo file (JPEG, PNG, GIF, BMP or WebP). Binds from the pipeline, also from
     the FullName of Get-ChildItem output and a CSV's Path column.
@@ -28,6 +37,8 @@ function Test-UserPhoto {
 
     .PARAMETER MaxBytes
     Byte budget for the given targets and sizes instead of their defaults (at least 1024).
+    With -Directory: the thumbnailPhoto size above which a user is listed (and -Fix
+    re-encodes), 1024 to 102400, default 10240.
 
     .PARAMETER Crop
     Centre (default): a square from the middle; None: fit the whole photo inside the box.
@@ -40,6 +51,44 @@ function Test-UserPhoto {
 
     .PARAMETER MinShortSide
     Smallest acceptable short side in pixels (default 48).
+
+    .PARAMETER Directory
+    Audit the thumbnailPhoto of the users in Active Directory instead of checking photos.
+
+    .PARAMETER Credential
+    With -Directory: the account to bind with (svc-photos@corp.example, CORP\svc-photos or a
+    distinguished name). Required. Reading needs no special rights; -Fix needs Write on
+    thumbnailPhoto. Its password never appears in output or errors.
+
+    .PARAMETER Server
+    With -Directory: the domain controller or domain, reached over LDAPS (port 636); or a
+    full ldaps:// or ldap:// URL. Default: the USERDNSDOMAIN environment variable.
+
+    .PARAMETER SearchBase
+    With -Directory: the distinguished name to audit under (OU=Staff,DC=corp,DC=example).
+    Default: the whole domain.
+
+    .PARAMETER CaCertificatePath
+    With -Directory: a PEM file with the CA that issued the domain controller's
+    certificate, when the system does not trust it already.
+
+    .PARAMETER StartTls
+    With -Directory: connect to port 389 and upgrade with StartTLS instead of LDAPS.
+
+    .PARAMETER Fix
+    With -Directory: re-encode each flagged thumbnailPhoto (oversized, not JPEG, not square)
+    to a 96 x 96 JPEG within -MaxBytes and write it back. Users without a photo are listed,
+    not fixed.
+
+    .PARAMETER IncludeDisabled
+    With -Directory: also audit disabled accounts.
+
+    .PARAMETER ExcludeMissing
+    With -Directory: do not list users who have no thumbnailPhoto.
+
+    .PARAMETER AsReport
+    With -Directory: output one UserPhoto.DirectoryAudit object (counts and all entries)
+    instead of one object per listed user.
 
     .EXAMPLE
     Get-ChildItem .\photos -File | Test-UserPhoto | Where-Object { -not $_.Usable }
@@ -56,14 +105,32 @@ function Test-UserPhoto {
 
     Checks bytes against a 20 KB thumbnailPhoto budget.
 
+    .EXAMPLE
+    Test-UserPhoto -Directory -Server dc1.corp.example -Credential (Get-Credential CORP\svc-photos) | Export-Csv .\thumbnail-audit.csv -NoTypeInformation
+
+    Lists every enabled user whose thumbnailPhoto is missing, over 10 KB, not a JPEG or not
+    square, for a report.
+
+    .EXAMPLE
+    Test-UserPhoto -Directory -Server dc1.corp.example -Credential $cred -SearchBase 'OU=Staff,DC=corp,DC=example' -ExcludeMissing -Fix -WhatIf
+    Test-UserPhoto -Directory -Server dc1.corp.example -Credential $cred -SearchBase 'OU=Staff,DC=corp,DC=example' -ExcludeMissing -Fix
+
+    Shows the thumbnails that would be re-encoded, then re-encodes them to fit 10 KB.
+
     .OUTPUTS
     UserPhoto.ValidationResult, one per photo: Path, Format, Bytes, Width, Height,
     Orientation, UprightWidth, UprightHeight, ColorModel, Frames, Warnings, Usable, and
     Targets (Target, Size, MaxBytes, Verdict = fits | needs-resize | unusable,
     RenditionSize, Error, Problems).
+
+    With -Directory: UserPhoto.DirectoryAuditEntry, one per listed user: User,
+    DistinguishedName, Bytes, Format, Width, Height, Problems (missing, oversized, not-jpeg,
+    not-square, unreadable), Detail, FixStatus (Written, Unchanged, Failed; empty without
+    -Fix), FixBytes, FixErrorCode, FixError. With -AsReport: one UserPhoto.DirectoryAudit:
+    Server, SearchBase, MaxBytes, Scanned, WithPhoto, Listed, Fixed, FixFailed, Entries.
     #>
-    [CmdletBinding(DefaultParameterSetName = 'Path')]
-    [OutputType('UserPhoto.ValidationResult')]
+    [CmdletBinding(DefaultParameterSetName = 'Path', SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('UserPhoto.ValidationResult', 'UserPhoto.DirectoryAuditEntry', 'UserPhoto.DirectoryAudit')]
     param(
         [Parameter(Mandatory, Position = 0, ParameterSetName = 'Path', ValueFromPipeline, ValueFromPipelineByPropertyName)]
         [Alias('FullName')]
@@ -72,30 +139,81 @@ function Test-UserPhoto {
         [Parameter(Mandatory, ParameterSetName = 'PictureData', ValueFromPipelineByPropertyName)]
         [byte[]]$PictureData,
 
+        [Parameter(ParameterSetName = 'Path')]
+        [Parameter(ParameterSetName = 'PictureData')]
         [ValidateSet('graph', 'ad-thumbnail', 'exchange-onprem')]
         [string[]]$Target,
 
+        [Parameter(ParameterSetName = 'Path')]
+        [Parameter(ParameterSetName = 'PictureData')]
         [ValidateRange(16, 4096)]
         [int[]]$Size,
 
         [ValidateRange(1024, 104857600)]
         [int]$MaxBytes,
 
+        [Parameter(ParameterSetName = 'Path')]
+        [Parameter(ParameterSetName = 'PictureData')]
         [ValidateSet('Centre', 'None')]
         [string]$Crop,
 
+        [Parameter(ParameterSetName = 'Path')]
+        [Parameter(ParameterSetName = 'PictureData')]
         [switch]$AllowUpscale,
 
+        [Parameter(ParameterSetName = 'Path')]
+        [Parameter(ParameterSetName = 'PictureData')]
         [switch]$AllowAnimated,
 
+        [Parameter(ParameterSetName = 'Path')]
+        [Parameter(ParameterSetName = 'PictureData')]
         [ValidateRange(1, 20000)]
-        [int]$MinShortSide
+        [int]$MinShortSide,
+
+        [Parameter(Mandatory, ParameterSetName = 'Directory')]
+        [switch]$Directory,
+
+        [Parameter(ParameterSetName = 'Directory')]
+        [System.Management.Automation.PSCredential]
+        [System.Management.Automation.Credential()]
+        $Credential = [System.Management.Automation.PSCredential]::Empty,
+
+        [Parameter(ParameterSetName = 'Directory')]
+        [string]$Server,
+
+        [Parameter(ParameterSetName = 'Directory')]
+        [string]$SearchBase,
+
+        [Parameter(ParameterSetName = 'Directory')]
+        [string]$CaCertificatePath,
+
+        [Parameter(ParameterSetName = 'Directory')]
+        [switch]$StartTls,
+
+        [Parameter(ParameterSetName = 'Directory')]
+        [switch]$Fix,
+
+        [Parameter(ParameterSetName = 'Directory')]
+        [switch]$IncludeDisabled,
+
+        [Parameter(ParameterSetName = 'Directory')]
+        [switch]$ExcludeMissing,
+
+        [Parameter(ParameterSetName = 'Directory')]
+        [switch]$AsReport
     )
     begin {
+        if ($PSCmdlet.ParameterSetName -eq 'Directory') {
+            Invoke-UserPhotoDirectoryAudit -Cmdlet $PSCmdlet -Server $Server -Credential $Credential -SearchBase $SearchBase `
+                -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes -Fix:$Fix `
+                -IncludeDisabled:$IncludeDisabled -ExcludeMissing:$ExcludeMissing -AsReport:$AsReport
+            return
+        }
         $options = ConvertTo-UserPhotoOptionsJson -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop `
             -AllowUpscale:$AllowUpscale -AllowAnimated:$AllowAnimated -MinShortSide $MinShortSide
     }
     process {
+        if ($PSCmdlet.ParameterSetName -eq 'Directory') { return }
         $paths = @($Path)
         if ($PSCmdlet.ParameterSetName -eq 'PictureData') { $paths = @($null) }
         foreach ($p in $paths) {

@@ -5,6 +5,7 @@
 // the native library before Add-Type; scripts/interop.sh does the same for the Mono harness.
 using System;
 using System.Runtime.InteropServices;
+using System.Security;
 using System.Text;
 
 namespace UserPhoto.Native
@@ -45,7 +46,15 @@ namespace UserPhoto.Native
         NoPhoto = 210,
         Cancelled = 211,
         Journal = 212,
-        JobFinished = 213
+        JobFinished = 213,
+        InvalidCredentials = 300,
+        AmbiguousUser = 301,
+        ThumbnailTooLarge = 302,
+        ConstraintViolation = 303,
+        DirectoryUnavailable = 304,
+        DirectoryTls = 305,
+        Ldap = 306,
+        VerifyMismatch = 307
     }
 
     // A failed native call: the status, its stable name and the library's message.
@@ -104,25 +113,41 @@ namespace UserPhoto.Native
         protected override bool ReleaseHandle() { NativeMethods.up_client_free(handle); return true; }
     }
 
-    // A job keeps its client alive: the header asks for the client to be freed after its jobs.
+    // An Active Directory domain controller connection (bind account, TLS trust).
+    public sealed class UpDirectoryHandle : UpHandle
+    {
+        public UpDirectoryHandle() { }
+        public UpDirectoryHandle(IntPtr existing, bool ownsHandle) : base(existing, ownsHandle) { }
+        protected override bool ReleaseHandle() { NativeMethods.up_directory_free(handle); return true; }
+    }
+
+    // A job keeps its client and directory alive: the header asks for them to be freed after
+    // their jobs.
     public sealed class UpJobHandle : UpHandle
     {
-        private UpClientHandle client;
+        private UpHandle client;
+        private UpHandle directory;
 
         public UpJobHandle() { }
         public UpJobHandle(IntPtr existing, bool ownsHandle) : base(existing, ownsHandle) { }
 
-        internal void HoldClient(UpClientHandle owner)
+        internal void HoldClient(UpClientHandle owner) { client = Hold(owner); }
+
+        internal void HoldDirectory(UpDirectoryHandle owner) { directory = Hold(owner); }
+
+        private static UpHandle Hold(UpHandle owner)
         {
+            if (owner == null) return null;
             bool added = false;
             owner.DangerousAddRef(ref added);
-            if (added) client = owner;
+            return added ? owner : null;
         }
 
         protected override bool ReleaseHandle()
         {
             NativeMethods.up_job_free(handle);
             if (client != null) client.DangerousRelease();
+            if (directory != null) directory.DangerousRelease();
             return true;
         }
     }
@@ -203,6 +228,29 @@ namespace UserPhoto.Native
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void up_job_free(IntPtr job);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_directory_new(byte[] configJson, out UpDirectoryHandle outDirectory);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void up_directory_free(IntPtr directory);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_directory_upload(UpDirectoryHandle directory, byte[] user, byte[] data, UIntPtr len, byte[] optionsJson, out UpBufferHandle outResult);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_directory_download(UpDirectoryHandle directory, byte[] user, out UpBufferHandle outPhoto);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_directory_remove(UpDirectoryHandle directory, byte[] user, out UpBufferHandle outResult);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_directory_audit(UpDirectoryHandle directory, byte[] optionsJson, out UpBufferHandle outReport);
+
+        // Raw pointers: either handle may be NULL, which a SafeHandle parameter cannot be.
+        // Api.StartJobTo keeps both alive across the call.
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_job_start_to(IntPtr graph, IntPtr directory, byte[] optionsJson, out UpJobHandle outJob);
     }
 
     // The renditions of one photo, copied out of the native handle.
@@ -397,6 +445,161 @@ namespace UserPhoto.Native
         public static void CloseJob(UpJobHandle job) { Check(NativeMethods.up_job_close(job)); }
 
         public static void CancelJob(UpJobHandle job) { Check(NativeMethods.up_job_cancel(job)); }
+
+        public static UpDirectoryHandle NewDirectory(string configJson)
+        {
+            UpDirectoryHandle directory;
+            Check(NativeMethods.up_directory_new(Utf8Z(configJson), out directory));
+            return directory;
+        }
+
+        // The directory JSON without "password", plus the password as a SecureString. The
+        // password is decoded, JSON-escaped and UTF-8 encoded by hand into pinned arrays that
+        // are zeroed after the call, so its plain text is never a managed string (which could
+        // not be wiped) and the GC never leaves copies of it behind.
+        public static UpDirectoryHandle NewDirectory(string configJson, SecureString password)
+        {
+            if (password == null) throw new ArgumentNullException("password");
+            string rest = (configJson ?? "").Trim();
+            if (!rest.StartsWith("{", StringComparison.Ordinal)) throw new ArgumentException("the directory JSON must be an object", "configJson");
+            rest = rest.Substring(1).TrimStart();
+            byte[] head = Encoding.UTF8.GetBytes("{\"password\":\"");
+            byte[] tail = Encoding.UTF8.GetBytes(rest.StartsWith("}", StringComparison.Ordinal) ? "\"" + rest : "\"," + rest);
+            IntPtr unicode = IntPtr.Zero;
+            char[] chars = null;
+            byte[] json = null;
+            GCHandle charsPin = default(GCHandle);
+            GCHandle jsonPin = default(GCHandle);
+            try
+            {
+                int n = password.Length;
+                chars = new char[n];
+                charsPin = GCHandle.Alloc(chars, GCHandleType.Pinned);
+                // At most 6 bytes per UTF-16 unit (\u001f); a surrogate pair takes 4.
+                json = new byte[head.Length + 6 * n + tail.Length + 1];
+                jsonPin = GCHandle.Alloc(json, GCHandleType.Pinned);
+                unicode = Marshal.SecureStringToGlobalAllocUnicode(password);
+                Marshal.Copy(unicode, chars, 0, n);
+                int at = head.Length;
+                Buffer.BlockCopy(head, 0, json, 0, head.Length);
+                at = PutJsonString(chars, json, at);
+                Buffer.BlockCopy(tail, 0, json, at, tail.Length);
+                json[at + tail.Length] = 0;
+                UpDirectoryHandle directory;
+                Check(NativeMethods.up_directory_new(json, out directory));
+                return directory;
+            }
+            finally
+            {
+                if (unicode != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(unicode);
+                if (chars != null) Array.Clear(chars, 0, chars.Length);
+                if (json != null) Array.Clear(json, 0, json.Length);
+                if (charsPin.IsAllocated) charsPin.Free();
+                if (jsonPin.IsAllocated) jsonPin.Free();
+            }
+        }
+
+        // The body of a JSON string (escaped, UTF-8) written at json[at]; returns the end.
+        private static int PutJsonString(char[] chars, byte[] json, int at)
+        {
+            for (int i = 0; i < chars.Length; i++)
+            {
+                int c = chars[i];
+                if (c == '"' || c == '\\')
+                {
+                    json[at++] = (byte)'\\';
+                    json[at++] = (byte)c;
+                }
+                else if (c < 0x20)
+                {
+                    const string hex = "0123456789abcdef";
+                    json[at++] = (byte)'\\'; json[at++] = (byte)'u'; json[at++] = (byte)'0'; json[at++] = (byte)'0';
+                    json[at++] = (byte)hex[c >> 4]; json[at++] = (byte)hex[c & 15];
+                }
+                else if (c < 0x80)
+                {
+                    json[at++] = (byte)c;
+                }
+                else if (c < 0x800)
+                {
+                    json[at++] = (byte)(0xC0 | (c >> 6));
+                    json[at++] = (byte)(0x80 | (c & 0x3F));
+                }
+                else if (c >= 0xD800 && c <= 0xDBFF && i + 1 < chars.Length && chars[i + 1] >= 0xDC00 && chars[i + 1] <= 0xDFFF)
+                {
+                    int cp = 0x10000 + ((c - 0xD800) << 10) + (chars[++i] - 0xDC00);
+                    json[at++] = (byte)(0xF0 | (cp >> 18));
+                    json[at++] = (byte)(0x80 | ((cp >> 12) & 0x3F));
+                    json[at++] = (byte)(0x80 | ((cp >> 6) & 0x3F));
+                    json[at++] = (byte)(0x80 | (cp & 0x3F));
+                }
+                else
+                {
+                    // A lone surrogate cannot be UTF-8: U+FFFD, as Encoding.UTF8 would write.
+                    if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;
+                    json[at++] = (byte)(0xE0 | (c >> 12));
+                    json[at++] = (byte)(0x80 | ((c >> 6) & 0x3F));
+                    json[at++] = (byte)(0x80 | (c & 0x3F));
+                }
+            }
+            return at;
+        }
+
+        // Renders the photo to the ad-thumbnail rendition (or, with "raw": true in the options,
+        // takes the JPEG as it is), writes thumbnailPhoto and verifies it; the outcome JSON.
+        public static string DirectoryUpload(UpDirectoryHandle directory, string user, byte[] photo, string optionsJson)
+        {
+            UpBufferHandle result;
+            Check(NativeMethods.up_directory_upload(directory, Utf8Z(user), photo, Len(photo), Utf8Z(optionsJson), out result));
+            return TakeString(result);
+        }
+
+        public static byte[] DirectoryDownload(UpDirectoryHandle directory, string user)
+        {
+            UpBufferHandle photo;
+            Check(NativeMethods.up_directory_download(directory, Utf8Z(user), out photo));
+            return TakeBytes(photo);
+        }
+
+        // The outcome JSON, "status" removed or absent.
+        public static string DirectoryRemove(UpDirectoryHandle directory, string user)
+        {
+            UpBufferHandle result;
+            Check(NativeMethods.up_directory_remove(directory, Utf8Z(user), out result));
+            return TakeString(result);
+        }
+
+        public static string DirectoryAudit(UpDirectoryHandle directory, string optionsJson)
+        {
+            UpBufferHandle report;
+            Check(NativeMethods.up_directory_audit(directory, Utf8Z(optionsJson), out report));
+            return TakeString(report);
+        }
+
+        // A job to Graph and/or Active Directory; either handle may be null, not both. The job
+        // holds both handles, so the caller may dispose its own references at any time.
+        public static UpJobHandle StartJobTo(UpClientHandle graph, UpDirectoryHandle directory, string optionsJson)
+        {
+            bool graphRef = false, directoryRef = false;
+            try
+            {
+                if (graph != null) graph.DangerousAddRef(ref graphRef);
+                if (directory != null) directory.DangerousAddRef(ref directoryRef);
+                UpJobHandle job;
+                Check(NativeMethods.up_job_start_to(
+                    graphRef ? graph.DangerousGetHandle() : IntPtr.Zero,
+                    directoryRef ? directory.DangerousGetHandle() : IntPtr.Zero,
+                    Utf8Z(optionsJson), out job));
+                if (graphRef) job.HoldClient(graph);
+                if (directoryRef) job.HoldDirectory(directory);
+                return job;
+            }
+            finally
+            {
+                if (graphRef) graph.DangerousRelease();
+                if (directoryRef) directory.DangerousRelease();
+            }
+        }
 
         // Waits up to timeoutMs for the job's next event. Returns false once the job has
         // finished and its last event was returned; eventJson is null when the timeout passed.
