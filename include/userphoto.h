@@ -347,7 +347,11 @@ up_status up_photo_download(const up_client *client, const char *user, up_buffer
 up_status up_photo_remove(const up_client *client, const char *user);
 
 // Start a bulk job on `client`. `options_json` (or NULL):
-// {"force": false, "journal": "path/to/journal.sqlite" | null, "workers": 8, "render": {pipeline options}}.
+// {"force": false, "journal": "path/to/journal.sqlite" | null, "workers": 8, "render": {pipeline options},
+//  "report_csv": "path" | null, "report_json": "path" | null}.
+// The reports (one row per result, as `userphoto sync` writes them) are written when the job
+// finishes, before its "finished" event; a report that could not be written is named in that
+// event's "report_error".
 // `out_job` must not be NULL; on success receives a job to free with up_job_free.
 up_status up_job_start(const up_client *client,
                        const char *options_json,
@@ -372,13 +376,23 @@ up_status up_job_cancel(const up_job *job);
 //   {"event": "progress", "done": n, "submitted": n}
 //   {"event": "result", "user", "destination", "status": "uploaded|unchanged|failed|skipped",
 //    "source", "bytes", "width", "height", "quality", "attempts", "error_code", "error"}
-//   {"event": "finished", "total", "uploaded", "unchanged", "failed", "skipped", "cancelled"}
+//   {"event": "finished", "total", "uploaded", "unchanged", "failed", "skipped", "cancelled",
+//    "report_error" (only when a report could not be written)}
 // After "finished" has been returned, further polls give UP_STATUS_JOB_FINISHED.
 up_status up_job_poll(const up_job *job, uint32_t timeout_ms, up_buffer **out_event);
 
 // Free a job. A job still running is cancelled first (running uploads finish in the
 // background). NULL is a no-op; a wrong or freed handle is ignored.
 void up_job_free(up_job *job);
+
+// Read a feed with the rules of `userphoto sync`, for a caller that queues its items with
+// up_job_add_file. `feed_json`: {"csv": "hr.csv", "user_column": null, "path_column": null}
+// (default columns: the first of UserPrincipalName, UPN, Identity, User, Id, ObjectId, Mail,
+// and of Path, FullName, Photo, PhotoPath, File; relative paths are resolved against the
+// CSV's folder) or {"folder": "photos/"} (alice@contoso.com.jpg is alice@contoso.com's).
+// `out_items` must not be NULL; on success receives [{"user": "...", "path": "..."}, ...]
+// in feed order, freed with up_buffer_free.
+up_status up_feed_read(const char *feed_json, up_buffer **out_items);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -186,6 +186,159 @@ fn a_job_is_fed_polled_and_finishes_with_one_result_per_user() {
     unsafe { up_client_free(c) };
 }
 
+/// Poll a job to its end; the result events and the finished event.
+fn drain(job: *mut up_job) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let (mut results, mut finished) = (Vec::new(), None);
+    loop {
+        let mut ev = null_mut();
+        match unsafe { up_job_poll(job, 200, &mut ev) } {
+            UP_STATUS_OK if ev.is_null() => continue,
+            UP_STATUS_OK => {
+                let v: serde_json::Value = serde_json::from_slice(&take(ev)).unwrap();
+                match v["event"].as_str().unwrap() {
+                    "result" => results.push(v),
+                    "finished" => finished = Some(v),
+                    _ => {}
+                }
+            }
+            UP_STATUS_JOB_FINISHED => break,
+            other => panic!("{other:?}: {}", last_error()),
+        }
+    }
+    (results, finished.expect("a finished event"))
+}
+
+#[test]
+fn a_feed_is_read_like_the_cli_and_the_job_writes_its_reports() {
+    let emu = emulator(3);
+    let c = client(&emu);
+    let dir = common::scratch_dir("capi-feed");
+    for i in 0..3 {
+        std::fs::copy(
+            common::fixtures_dir().join("Portrait_1.jpg"),
+            dir.join(format!("p{i}.jpg")),
+        )
+        .unwrap();
+    }
+    // Own column names, relative paths, a blank row, and a user missing from the tenant.
+    std::fs::write(
+        dir.join("hr.csv"),
+        "Mail,Picture\nuser0@contoso.com,p0.jpg\n,\nuser2@contoso.com,p2.jpg\nghost@contoso.com,p1.jpg\n",
+    )
+    .unwrap();
+    let spec = serde_json::json!({"csv": dir.join("hr.csv"), "user_column": "Mail", "path_column": "Picture"});
+    let spec = CString::new(spec.to_string()).unwrap();
+    let mut out = null_mut();
+    assert_eq!(
+        unsafe { up_feed_read(spec.as_ptr(), &mut out) },
+        UP_STATUS_OK,
+        "{}",
+        last_error()
+    );
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&take(out)).unwrap();
+    let users: Vec<&str> = items.iter().map(|i| i["user"].as_str().unwrap()).collect();
+    assert_eq!(
+        users,
+        [
+            "user0@contoso.com",
+            "user2@contoso.com",
+            "ghost@contoso.com"
+        ]
+    );
+    assert_eq!(items[0]["path"], dir.join("p0.jpg").to_str().unwrap());
+
+    // Default columns: Mail is one, but there is no default photo column; the message lists them.
+    let spec = CString::new(serde_json::json!({"csv": dir.join("hr.csv")}).to_string()).unwrap();
+    assert_eq!(
+        unsafe { up_feed_read(spec.as_ptr(), &mut out) },
+        UP_STATUS_INVALID_OPTIONS
+    );
+    assert!(
+        last_error().contains("PhotoPath"),
+        "{}",
+        last_error()
+    );
+    // A folder feed: file names are users.
+    let spec = CString::new(serde_json::json!({"folder": dir}).to_string()).unwrap();
+    assert_eq!(
+        unsafe { up_feed_read(spec.as_ptr(), &mut out) },
+        UP_STATUS_OK
+    );
+    let folder: Vec<serde_json::Value> = serde_json::from_slice(&take(out)).unwrap();
+    assert_eq!(folder.len(), 3);
+    assert_eq!(folder[0]["user"], "p0");
+    for bad in [
+        r#"{}"#,
+        r#"{"csv": "a", "folder": "b"}"#,
+        r#"{"folder": "b", "user_column": "x"}"#,
+    ] {
+        let bad = CString::new(bad).unwrap();
+        assert_eq!(
+            unsafe { up_feed_read(bad.as_ptr(), &mut out) },
+            UP_STATUS_INVALID_OPTIONS,
+            "{bad:?}"
+        );
+        assert!(out.is_null());
+    }
+    let missing =
+        CString::new(serde_json::json!({"csv": dir.join("none.csv")}).to_string()).unwrap();
+    assert_eq!(
+        unsafe { up_feed_read(missing.as_ptr(), &mut out) },
+        UP_STATUS_IO
+    );
+
+    // The job writes the CLI's reports when it finishes.
+    let run = |options: serde_json::Value| {
+        let options = CString::new(options.to_string()).unwrap();
+        let mut job = null_mut();
+        assert_eq!(
+            unsafe { up_job_start(c, options.as_ptr(), &mut job) },
+            UP_STATUS_OK,
+            "{}",
+            last_error()
+        );
+        for item in &items {
+            let user = CString::new(item["user"].as_str().unwrap()).unwrap();
+            let path = CString::new(item["path"].as_str().unwrap()).unwrap();
+            assert_eq!(
+                unsafe { up_job_add_file(job, user.as_ptr(), path.as_ptr()) },
+                UP_STATUS_OK
+            );
+        }
+        assert_eq!(unsafe { up_job_close(job) }, UP_STATUS_OK);
+        let out = drain(job);
+        unsafe { up_job_free(job) };
+        out
+    };
+    let (results, finished) = run(serde_json::json!({
+        "report_csv": dir.join("report.csv"), "report_json": dir.join("report.json"),
+    }));
+    assert_eq!(results.len(), 3);
+    assert_eq!(
+        (finished["uploaded"].as_u64(), finished["failed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(finished.get("report_error").is_none(), "{finished}");
+    let csv = std::fs::read_to_string(dir.join("report.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert!(csv.starts_with("user,destination,status"), "{csv}");
+    assert!(csv.contains("ghost@contoso.com,graph,failed"), "{csv}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["summary"]["failed"], 1);
+    assert_eq!(json["results"].as_array().unwrap().len(), 3);
+    assert!(!csv.contains(SECRET) && !json.to_string().contains(SECRET));
+
+    // A report that cannot be written is named in the finished event; the results stand.
+    let (results, finished) = run(serde_json::json!({
+        "report_csv": dir.join("no-such-dir").join("report.csv"),
+    }));
+    assert_eq!(results.len(), 3);
+    let err = finished["report_error"].as_str().expect("report_error");
+    assert!(err.contains("no-such-dir"), "{err}");
+    unsafe { up_client_free(c) };
+}
+
 #[test]
 fn a_cancelled_job_still_reports_every_user() {
     let emu = emulator(30);

@@ -4,10 +4,10 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use super::graph::{job_handle, JobOptions};
+use super::graph::{start_job, JobOptions};
 use super::*;
 use crate::directory::{AuditOptions, DirectoryClient, DirectoryConfig};
-use crate::sync::{Destinations, Job};
+use crate::sync::Destinations;
 
 const DIRECTORY_TAG: u64 = 0x5550_5f44_4952_2121; // "UP_DIR!!"
 
@@ -210,7 +210,6 @@ pub unsafe extern "C" fn up_job_start_to(
             return fail(UP_STATUS_NULL_ARGUMENT, "out_job was NULL");
         }
         let options: JobOptions = parse_json(options_json, "options_json")?;
-        let job = Job::start_to(destinations, options.into_sync())?;
-        write_out(out_job, job_handle(job))
+        write_out(out_job, start_job(destinations, options)?)
     })
 }

@@ -2,6 +2,7 @@
 //! and a job handle for bulk work that the caller feeds and polls.
 
 use std::ffi::c_char;
+use std::path::PathBuf;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,7 +13,9 @@ use serde::Deserialize;
 
 use super::*;
 use crate::graph::{runtime, GraphClient, GraphConfig};
-use crate::sync::{Event, Item, Job, Poll, Source, SyncOptions};
+use crate::sync::{
+    feed, report, Destinations, Event, Item, Job, Poll, Source, Summary, SyncOptions, UserResult,
+};
 use crate::targets::TargetRequest;
 
 const CLIENT_TAG: u64 = 0x5550_5f43_4c4e_5421; // "UP_CLNT!"
@@ -33,6 +36,38 @@ pub struct up_job {
     tag: u64,
     job: Mutex<Job>,
     cancel: Arc<AtomicBool>,
+    /// The results kept for the reports, when the options ask for any.
+    reports: Mutex<Reports>,
+}
+
+/// Report files a job writes when it finishes (the CLI's formats).
+#[derive(Default)]
+pub(super) struct Reports {
+    csv: Option<PathBuf>,
+    json: Option<PathBuf>,
+    results: Vec<UserResult>,
+}
+
+impl Reports {
+    fn wanted(&self) -> bool {
+        self.csv.is_some() || self.json.is_some()
+    }
+
+    /// Write the reports; the first failure's message.
+    fn write(&self, summary: &Summary) -> Option<String> {
+        let csv = self
+            .csv
+            .as_deref()
+            .map(|p| report::write_csv(p, &self.results));
+        let json = self
+            .json
+            .as_deref()
+            .map(|p| report::write_json(p, &self.results, summary));
+        [csv, json]
+            .into_iter()
+            .flatten()
+            .find_map(|r| r.err().map(|e| e.to_string()))
+    }
 }
 
 impl Tagged for up_client {
@@ -58,10 +93,13 @@ pub(super) struct JobOptions {
     journal: Option<String>,
     workers: Option<usize>,
     render: Options,
+    report_csv: Option<String>,
+    report_json: Option<String>,
 }
 
 impl JobOptions {
-    pub(super) fn into_sync(self) -> SyncOptions {
+    /// The sync options and the reports to write.
+    pub(super) fn split(self) -> (SyncOptions, Reports) {
         let mut sync = SyncOptions {
             force: self.force,
             journal: self.journal.map(Into::into),
@@ -71,18 +109,29 @@ impl JobOptions {
         if let Some(w) = self.workers {
             sync.workers = w;
         }
-        sync
+        let reports = Reports {
+            csv: self.report_csv.map(Into::into),
+            json: self.report_json.map(Into::into),
+            results: Vec::new(),
+        };
+        (sync, reports)
     }
 }
 
-/// A new job handle owning `job`.
-pub(super) fn job_handle(job: Job) -> *mut up_job {
+/// Start `job` on `destinations` and wrap it in a new handle.
+pub(super) fn start_job(
+    destinations: Destinations,
+    options: JobOptions,
+) -> Result<*mut up_job, Fail> {
+    let (sync, reports) = options.split();
+    let job = Job::start_to(destinations, sync)?;
     let cancel = job.cancel_flag();
-    Box::into_raw(Box::new(up_job {
+    Ok(Box::into_raw(Box::new(up_job {
         tag: JOB_TAG,
         job: Mutex::new(job),
         cancel,
-    }))
+        reports: Mutex::new(reports),
+    })))
 }
 
 fn graph_render_options(mut o: Options) -> Options {
@@ -194,7 +243,11 @@ pub unsafe extern "C" fn up_photo_remove(
 }
 
 /// Start a bulk job on `client`. `options_json` (or NULL):
-/// {"force": false, "journal": "path/to/journal.sqlite" | null, "workers": 8, "render": {pipeline options}}.
+/// {"force": false, "journal": "path/to/journal.sqlite" | null, "workers": 8, "render": {pipeline options},
+///  "report_csv": "path" | null, "report_json": "path" | null}.
+/// The reports (one row per result, as `userphoto sync` writes them) are written when the job
+/// finishes, before its "finished" event; a report that could not be written is named in that
+/// event's "report_error".
 /// `out_job` must not be NULL; on success receives a job to free with up_job_free.
 #[no_mangle]
 pub unsafe extern "C" fn up_job_start(
@@ -209,8 +262,7 @@ pub unsafe extern "C" fn up_job_start(
             return fail(UP_STATUS_NULL_ARGUMENT, "out_job was NULL");
         }
         let o: JobOptions = parse_json(options_json, "options_json")?;
-        let job = Job::start(c.client.clone(), o.into_sync())?;
-        write_out(out_job, job_handle(job))
+        write_out(out_job, start_job(c.client.clone().into(), o)?)
     })
 }
 
@@ -285,7 +337,8 @@ pub unsafe extern "C" fn up_job_cancel(job: *const up_job) -> up_status {
 ///   {"event": "progress", "done": n, "submitted": n}
 ///   {"event": "result", "user", "destination", "status": "uploaded|unchanged|failed|skipped",
 ///    "source", "bytes", "width", "height", "quality", "attempts", "error_code", "error"}
-///   {"event": "finished", "total", "uploaded", "unchanged", "failed", "skipped", "cancelled"}
+///   {"event": "finished", "total", "uploaded", "unchanged", "failed", "skipped", "cancelled",
+///    "report_error" (only when a report could not be written)}
 /// After "finished" has been returned, further polls give UP_STATUS_JOB_FINISHED.
 #[no_mangle]
 pub unsafe extern "C" fn up_job_poll(
@@ -305,10 +358,21 @@ pub unsafe extern "C" fn up_job_poll(
         }
         match guard.poll(Duration::from_millis(u64::from(timeout_ms))) {
             Poll::Event(e) => {
+                let mut reports = j.reports.lock().unwrap_or_else(|p| p.into_inner());
                 let json = match &e {
                     Event::Result(r) => {
+                        if reports.wanted() {
+                            reports.results.push(r.clone());
+                        }
                         let mut v = serde_json::to_value(r).unwrap_or_default();
                         v["event"] = "result".into();
+                        v
+                    }
+                    Event::Finished(summary) => {
+                        let mut v = serde_json::to_value(&e).unwrap_or_default();
+                        if let Some(error) = reports.write(summary) {
+                            v["report_error"] = error.into();
+                        }
                         v
                     }
                     other => serde_json::to_value(other).unwrap_or_default(),
@@ -329,4 +393,57 @@ pub unsafe extern "C" fn up_job_free(job: *mut up_job) {
         (*job).cancel.store(true, Ordering::SeqCst);
     }
     free_handle(job);
+}
+
+/// Where a feed comes from: {"csv": path, "user_column": null, "path_column": null} or
+/// {"folder": path}.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedSpec {
+    csv: Option<String>,
+    folder: Option<String>,
+    user_column: Option<String>,
+    path_column: Option<String>,
+}
+
+/// Read a feed with the rules of `userphoto sync`, for a caller that queues its items with
+/// up_job_add_file. `feed_json`: {"csv": "hr.csv", "user_column": null, "path_column": null}
+/// (default columns: the first of UserPrincipalName, UPN, Identity, User, Id, ObjectId, Mail,
+/// and of Path, FullName, Photo, PhotoPath, File; relative paths are resolved against the
+/// CSV's folder) or {"folder": "photos/"} (alice@contoso.com.jpg is alice@contoso.com's).
+/// `out_items` must not be NULL; on success receives [{"user": "...", "path": "..."}, ...]
+/// in feed order, freed with up_buffer_free.
+#[no_mangle]
+pub unsafe extern "C" fn up_feed_read(
+    feed_json: *const c_char,
+    out_items: *mut *mut up_buffer,
+) -> up_status {
+    clear_out(out_items);
+    boundary(|| {
+        let spec: FeedSpec = parse_json_text(c_str(feed_json, "feed_json")?, "feed_json")?;
+        if out_items.is_null() {
+            return fail(UP_STATUS_NULL_ARGUMENT, "out_items was NULL");
+        }
+        let items = match (&spec.csv, &spec.folder) {
+            (Some(csv), None) => feed::read_csv(
+                csv.as_ref(),
+                spec.user_column.as_deref(),
+                spec.path_column.as_deref(),
+            )?,
+            (None, Some(folder)) if spec.user_column.is_none() && spec.path_column.is_none() => {
+                feed::read_folder(folder.as_ref())?
+            }
+            _ => {
+                return fail(
+                    UP_STATUS_INVALID_OPTIONS,
+                    "feed_json: give \"csv\" (with optional \"user_column\", \"path_column\") or \"folder\"",
+                )
+            }
+        };
+        let rows: Vec<serde_json::Value> = items
+            .iter()
+            .map(|i| serde_json::json!({"user": i.user, "path": i.source.describe()}))
+            .collect();
+        write_out(out_items, new_buffer(to_json(&rows)?))
+    })
 }
