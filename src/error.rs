@@ -86,11 +86,14 @@ pub enum Error {
     #[error("Microsoft Graph rejected the photo of user {user:?}: {detail}")]
     ImageRejected { user: String, detail: String },
 
-    #[error("the photo of user {user:?} is {bytes} bytes; Microsoft Graph accepts at most {limit} bytes")]
+    #[error("the photo of user {user:?} is {bytes} bytes; {}", too_large_reason(*.limit, .server.as_deref()))]
     TooLarge {
         user: String,
         bytes: u64,
         limit: u64,
+        /// The service's own words when it refused the body (HTTP 413), which may state a
+        /// different limit than the documented one.
+        server: Option<String>,
     },
 
     #[error("throttled by Microsoft Graph for user {user:?}: gave up after {attempts} attempts and {waited_ms} ms of waiting")]
@@ -218,3 +221,12 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn too_large_reason(limit: u64, server: Option<&str>) -> String {
+    match server {
+        Some(said) => format!(
+            "Microsoft Graph refused it as too large ({said}); its documented limit is {limit} bytes"
+        ),
+        None => format!("Microsoft Graph accepts at most {limit} bytes"),
+    }
+}

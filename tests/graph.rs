@@ -530,12 +530,15 @@ fn oversize_is_refused_before_sending_and_413_is_named() {
         .block_on(client.put_photo("adele@contoso.com", photo(77)))
         .unwrap_err();
     assert_eq!(e.code(), "too-large", "{e}");
+    // The service's limit (200 bytes here) is quoted, not only the documented 4 MB.
+    assert!(e.to_string().contains("the limit is 200 bytes"), "{e}");
     let big = Bytes::from(vec![0u8; 5 * 1024 * 1024]);
     let before = emu.stats().requests;
     let e = runtime()
         .block_on(client.put_photo("adele@contoso.com", big))
         .unwrap_err();
     assert_eq!(e.code(), "too-large");
+    assert!(e.to_string().contains("at most 4194304 bytes"), "{e}");
     assert_eq!(emu.stats().requests, before, "refused locally");
 }
 

@@ -632,7 +632,12 @@ impl GraphClient {
             },
             404 if code == "ImageNotFound" || code == "ErrorItemNotFound" => Error::NoPhoto { user: user.to_string() },
             404 => Error::UserNotFound { user: user.to_string() },
-            413 => Error::TooLarge { user: user.to_string(), bytes: uploaded.unwrap_or(0), limit: GRAPH.max_bytes },
+            413 => Error::TooLarge {
+                user: user.to_string(),
+                bytes: uploaded.unwrap_or(0),
+                limit: GRAPH.max_bytes,
+                server: Some(format!("413 {code}: {message}")),
+            },
             429 => Error::Throttled {
                 user: user.to_string(),
                 attempts: reply.attempts,
@@ -651,6 +656,7 @@ impl GraphClient {
                 user: user.to_string(),
                 bytes: len,
                 limit: GRAPH.max_bytes,
+                server: None,
             });
         }
         let content_type = if photo.starts_with(b"\x89PNG") {
