@@ -253,11 +253,7 @@ fn a_feed_is_read_like_the_cli_and_the_job_writes_its_reports() {
         unsafe { up_feed_read(spec.as_ptr(), &mut out) },
         UP_STATUS_INVALID_OPTIONS
     );
-    assert!(
-        last_error().contains("PhotoPath"),
-        "{}",
-        last_error()
-    );
+    assert!(last_error().contains("PhotoPath"), "{}", last_error());
     // A folder feed: file names are users.
     let spec = CString::new(serde_json::json!({"folder": dir}).to_string()).unwrap();
     assert_eq!(
