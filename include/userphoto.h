@@ -329,9 +329,11 @@ void up_client_free(up_client *client);
 
 // Render `data` for Graph (648 x 648 within 4 MB) and upload it as `user`'s photo
 // (UPN, object id or mail), waiting for the outcome (retries included).
-// `options_json`: pipeline options (crop, limits, ...; the targets are ignored), or NULL.
+// `options_json`: pipeline options (crop, limits, ...; the targets are ignored) plus
+// "raw": true to send the bytes as they are (Graph takes JPEG or PNG up to 4 MB), or NULL.
 // `out_result`: must not be NULL; on success receives the result JSON
-// {"user","bytes","width","height","quality","attempts","waited_ms"}, freed with up_buffer_free.
+// {"user","bytes","width","height","quality","attempts","waited_ms"} (width, height and
+// quality are null for a raw upload), freed with up_buffer_free.
 up_status up_photo_upload(const up_client *client,
                           const char *user,
                           const uint8_t *data,

@@ -120,6 +120,29 @@ fn upload_download_remove() {
     };
     assert_eq!(s, UP_STATUS_USER_NOT_FOUND);
     assert!(last_error().contains("ghost@contoso.com"));
+
+    // "raw": the bytes as they are, no rendition; a bad "raw" is a named option error.
+    let raw = CString::new(r#"{"raw": true}"#).unwrap();
+    let upload = |options: &CString, out: &mut *mut up_buffer| unsafe {
+        up_photo_upload(
+            c,
+            user.as_ptr(),
+            photo.as_ptr(),
+            photo.len(),
+            options.as_ptr(),
+            out,
+        )
+    };
+    assert_eq!(upload(&raw, &mut out), UP_STATUS_OK, "{}", last_error());
+    let result: serde_json::Value = serde_json::from_slice(&take(out)).unwrap();
+    assert_eq!(result["width"], serde_json::Value::Null);
+    assert_eq!(emu.photo("zoë@contoso.com").unwrap(), photo);
+    let bad = CString::new(r#"{"raw": 1}"#).unwrap();
+    assert_eq!(upload(&bad, &mut out), UP_STATUS_INVALID_OPTIONS);
+    assert!(last_error().contains("raw"), "{}", last_error());
+    let bad = CString::new(r#"{"raw": false, "crop": "sideways"}"#).unwrap();
+    assert_eq!(upload(&bad, &mut out), UP_STATUS_INVALID_OPTIONS);
+    assert!(out.is_null());
     unsafe { up_client_free(c) };
 }
 

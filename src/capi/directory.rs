@@ -85,26 +85,10 @@ pub unsafe extern "C" fn up_directory_upload(
             return fail(UP_STATUS_NULL_ARGUMENT, "out_result was NULL");
         }
         let bytes = input(data, len)?;
-        let mut options: serde_json::Value = parse_json(options_json, "options")?;
-        let raw = match options.as_object_mut().and_then(|o| o.remove("raw")) {
-            None => false,
-            Some(serde_json::Value::Bool(b)) => b,
-            Some(_) => {
-                return fail(
-                    UP_STATUS_INVALID_OPTIONS,
-                    "options: \"raw\" must be true or false",
-                )
-            }
-        };
+        let (raw, render) = upload_options(options_json)?;
         let outcome = if raw {
             d.client.upload_raw(user, bytes)?
         } else {
-            let render: Options = if options.is_null() {
-                Options::default()
-            } else {
-                serde_json::from_value(options)
-                    .map_err(|e| Fail(UP_STATUS_INVALID_OPTIONS, format!("options: {e}")))?
-            };
             d.client.upload_with(user, bytes, &render)?
         };
         write_out(out_result, new_buffer(to_json(&outcome)?))

@@ -172,9 +172,11 @@ pub unsafe extern "C" fn up_client_free(client: *mut up_client) {
 
 /// Render `data` for Graph (648 x 648 within 4 MB) and upload it as `user`'s photo
 /// (UPN, object id or mail), waiting for the outcome (retries included).
-/// `options_json`: pipeline options (crop, limits, ...; the targets are ignored), or NULL.
+/// `options_json`: pipeline options (crop, limits, ...; the targets are ignored) plus
+/// "raw": true to send the bytes as they are (Graph takes JPEG or PNG up to 4 MB), or NULL.
 /// `out_result`: must not be NULL; on success receives the result JSON
-/// {"user","bytes","width","height","quality","attempts","waited_ms"}, freed with up_buffer_free.
+/// {"user","bytes","width","height","quality","attempts","waited_ms"} (width, height and
+/// quality are null for a raw upload), freed with up_buffer_free.
 #[no_mangle]
 pub unsafe extern "C" fn up_photo_upload(
     client: *const up_client,
@@ -192,15 +194,27 @@ pub unsafe extern "C" fn up_photo_upload(
             return fail(UP_STATUS_NULL_ARGUMENT, "out_result was NULL");
         }
         let bytes = input(data, len)?;
-        let opts = graph_render_options(options(options_json)?);
-        let rendition = photo::render(bytes, &opts)?.renditions.remove(0);
-        let outcome = runtime().block_on(c.client.put_photo(user, Bytes::from(rendition.data)))?;
+        let (raw, render) = upload_options(options_json)?;
+        let rendition = if raw {
+            None
+        } else {
+            Some(
+                photo::render(bytes, &graph_render_options(render))?
+                    .renditions
+                    .remove(0),
+            )
+        };
+        let body = match &rendition {
+            Some(r) => Bytes::from(r.data.clone()),
+            None => Bytes::copy_from_slice(bytes),
+        };
+        let outcome = runtime().block_on(c.client.put_photo(user, body))?;
         let json = serde_json::json!({
             "user": outcome.user,
             "bytes": outcome.bytes,
-            "width": rendition.width,
-            "height": rendition.height,
-            "quality": rendition.quality,
+            "width": rendition.as_ref().map(|r| r.width),
+            "height": rendition.as_ref().map(|r| r.height),
+            "quality": rendition.as_ref().map(|r| r.quality),
             "attempts": outcome.attempts,
             "waited_ms": outcome.waited_ms,
         });

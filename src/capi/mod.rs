@@ -320,6 +320,29 @@ unsafe fn options(json: *const c_char) -> Result<Options, Fail> {
     parse_json(json, "options")
 }
 
+/// Upload options: pipeline options plus "raw": true (send the bytes as they are). NULL
+/// means rendering with the defaults.
+unsafe fn upload_options(json: *const c_char) -> Result<(bool, Options), Fail> {
+    let mut value: serde_json::Value = parse_json(json, "options")?;
+    let raw = match value.as_object_mut().and_then(|o| o.remove("raw")) {
+        None => false,
+        Some(serde_json::Value::Bool(b)) => b,
+        Some(_) => {
+            return fail(
+                UP_STATUS_INVALID_OPTIONS,
+                "options: \"raw\" must be true or false",
+            )
+        }
+    };
+    let render = if value.is_null() {
+        Options::default()
+    } else {
+        serde_json::from_value(value)
+            .map_err(|e| Fail(UP_STATUS_INVALID_OPTIONS, format!("options: {e}")))?
+    };
+    Ok((raw, render))
+}
+
 fn to_json(value: &impl serde::Serialize) -> Result<Vec<u8>, Fail> {
     serde_json::to_vec(value)
         .map_err(|e| Fail(UP_STATUS_PANIC, format!("report serialisation failed: {e}")))
