@@ -4,7 +4,8 @@
 # Mono's mcs (C# 5) together with the module's own NativeMethods.cs (the library path put
 # in exactly as UserPhoto.psm1 does) and runs it against target/debug/libuserphoto.so,
 # `userphoto emulate` and a throwaway Samba AD domain controller (scripts/samba-dc.sh),
-# which is stopped and deleted on exit. Set SKIP_BUILD=1 when the library and binary are
+# which is stopped and deleted on exit; openssl makes an app certificate (.pfx) for the
+# certificate-credential case. Set SKIP_BUILD=1 when the library and binary are
 # already built. Without samba or root the Active Directory cases are skipped, loudly,
 # unless USERPHOTO_REQUIRE_SAMBA=1 (scripts/test.sh sets it): then that is a failure.
 # The DC listens on the fixed ports 389/636, so this must not run at the same time as
@@ -36,6 +37,24 @@ assert "__USERPHOTO_LIBRARY__" in text
 open(dst, "w", encoding="utf-8").write(text.replace("__USERPHOTO_LIBRARY__", lib.replace('"', '""')))
 PY
 mcs -langversion:5 -warnaserror+ -nologo -out:"$tmp/Harness.exe" "$tmp/NativeMethods.cs" tests/interop/Harness.cs
+
+# An app certificate for the .pfx connection case: an RSA key and self-signed certificate,
+# exported as PKCS#12 under a random password (handed over in the environment; the harness
+# fails if it ever prints it). The certificate's PEM goes into the emulator's app registration.
+pfx_password="Pfx-Interop-$(openssl rand -hex 12)"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/app.key" -out "$tmp/app.crt" -days 2 \
+  -subj "/CN=userphoto-interop-app" 2>"$tmp/openssl.log" ||
+  { echo "interop: openssl req failed:" >&2; cat "$tmp/openssl.log" >&2; exit 1; }
+( umask 077; printf '%s' "$pfx_password" >"$tmp/pfx.pw" )
+openssl pkcs12 -export -inkey "$tmp/app.key" -in "$tmp/app.crt" -out "$tmp/app.pfx" -passout "file:$tmp/pfx.pw" 2>"$tmp/openssl.log" ||
+  { echo "interop: openssl pkcs12 -export failed:" >&2; cat "$tmp/openssl.log" >&2; exit 1; }
+# The same with 3DES and a SHA-1 MAC, as .NET Framework writes it (and all Mono can read).
+openssl pkcs12 -export -inkey "$tmp/app.key" -in "$tmp/app.crt" -out "$tmp/app-3des.pfx" -passout "file:$tmp/pfx.pw" \
+  -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 2>"$tmp/openssl.log" ||
+  { echo "interop: openssl pkcs12 -export (3DES) failed:" >&2; cat "$tmp/openssl.log" >&2; exit 1; }
+rm -f "$tmp/app.key" "$tmp/pfx.pw"
+export USERPHOTO_INTEROP_PFX="$tmp/app.pfx" USERPHOTO_INTEROP_PFX_3DES="$tmp/app-3des.pfx"
+export USERPHOTO_INTEROP_PFX_CERT="$tmp/app.crt" USERPHOTO_INTEROP_PFX_PASSWORD="$pfx_password"
 
 # ---- the Samba AD DC ----
 skip_ad() {

@@ -63,3 +63,45 @@ function Connect-TestEmulator {
         -ClientSecret (ConvertTo-SecureString $Secret -AsPlainText -Force) `
         -GraphEndpoint $Emulator.Url -AuthorityEndpoint $Emulator.Url
 }
+
+function New-TestAppCertificate {
+    # A self-signed app certificate with an RSA key (PowerShell 7's CertificateRequest): the
+    # .pfx, its password (plain, so tests can check it never shows, and as a SecureString),
+    # and the certificate PEM for the emulator's app registration.
+    param([Parameter(Mandatory)][string]$Directory)
+    $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=userphoto-pester-app', $rsa,
+        [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $cert = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddMinutes(-5), [DateTimeOffset]::UtcNow.AddDays(2))
+    $password = 'pester-pfx-' + [guid]::NewGuid().ToString('N')
+    $pfxPath = Join-Path $Directory "app-$([guid]::NewGuid().ToString('N')).pfx"
+    [IO.File]::WriteAllBytes($pfxPath, $cert.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx, $password))
+    @{
+        PfxPath = $pfxPath
+        Password = $password
+        SecurePassword = ConvertTo-SecureString $password -AsPlainText -Force
+        CertificatePem = "-----BEGIN CERTIFICATE-----`n" + [Convert]::ToBase64String($cert.RawData, 'InsertLineBreaks') + "`n-----END CERTIFICATE-----`n"
+        Thumbprint = $cert.Thumbprint
+    }
+}
+
+function Add-TestStoreCertificate {
+    # Puts the .pfx into CurrentUser\My (with an exportable key unless -NotExportable); returns
+    # the store entry for Remove-TestStoreCertificate.
+    param([Parameter(Mandatory)][hashtable]$Certificate, [switch]$NotExportable)
+    $flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'PersistKeySet, UserKeySet'
+    if (-not $NotExportable) { $flags = $flags -bor [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::Exportable }
+    $entry = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Certificate.PfxPath, $Certificate.Password, $flags)
+    $store = [System.Security.Cryptography.X509Certificates.X509Store]::new('My', 'CurrentUser')
+    $store.Open('ReadWrite')
+    try { $store.Add($entry) } finally { $store.Close() }
+    $entry
+}
+
+function Remove-TestStoreCertificate {
+    param($Entry)
+    if (-not $Entry) { return }
+    $store = [System.Security.Cryptography.X509Certificates.X509Store]::new('My', 'CurrentUser')
+    $store.Open('ReadWrite')
+    try { $store.Remove($Entry) } finally { $store.Close() }
+}

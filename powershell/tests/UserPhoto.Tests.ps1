@@ -79,9 +79,17 @@ Describe 'Parameter contracts' {
     It 'takes secrets and tokens as SecureString' {
         (Get-Command Connect-UserPhoto).Parameters['ClientSecret'].ParameterType | Should -Be ([securestring])
         (Get-Command Connect-UserPhoto).Parameters['AccessToken'].ParameterType | Should -Be ([securestring])
+        (Get-Command Connect-UserPhoto).Parameters['CertificatePassword'].ParameterType | Should -Be ([securestring])
+        (Get-Command Connect-UserPhoto).Parameters['CertificatePassword'].ParameterSets.Keys | Should -Be @('CertificatePath')
     }
 
-    It '<_> offers the Graph and ActiveDirectory targets and the AD connection parameters' -ForEach 'Publish-UserPhoto', 'Export-UserPhoto', 'Clear-UserPhoto' {
+    It 'Sync-UserPhoto writes reports through the job: -ReportPath (CSV) and -ReportJsonPath' {
+        $c = Get-Command Sync-UserPhoto
+        foreach ($p in 'ReportPath', 'ReportJsonPath', 'JournalPath', 'UserColumn', 'PathColumn') { $c.Parameters.Keys | Should -Contain $p }
+        $c.Parameters['UserColumn'].ParameterSets.Keys | Should -Be @('Csv')
+    }
+
+    It '<_> offers the Graph and ActiveDirectory targets and the AD connection parameters' -ForEach 'Publish-UserPhoto', 'Sync-UserPhoto', 'Export-UserPhoto', 'Clear-UserPhoto' {
         $c = Get-Command $_
         $c.Parameters['Target'].Attributes.ValidValues | Should -Be @('Graph', 'ActiveDirectory')
         $c.Parameters['Credential'].ParameterType | Should -Be ([pscredential])
@@ -103,6 +111,10 @@ Describe 'Active Directory parameters' {
         { Publish-UserPhoto -User 'lee.gu@contoso.com' -Path $script:Photo -Target ActiveDirectory -Server dc1.corp.example } |
             Should -Throw -ErrorId 'UserPhoto.InvalidOptions'
         { Export-UserPhoto -User 'lee.gu@contoso.com' -Target ActiveDirectory -Server dc1.corp.example } | Should -Throw -ErrorId 'UserPhoto.InvalidOptions'
+        $dir = Join-Path $TestDrive 'ad-params-feed'
+        $null = New-Item -ItemType Directory $dir -Force
+        Copy-Item $script:Photo (Join-Path $dir 'lee.gu@contoso.com.jpg')
+        { Sync-UserPhoto -Folder $dir -Target ActiveDirectory -Server dc1.corp.example } | Should -Throw -ErrorId 'UserPhoto.InvalidOptions'
     }
 
     It '-StartTls with an ldaps:// URL is refused' {
@@ -193,6 +205,20 @@ Describe 'Against a Samba AD DC' -Skip:(-not $env:USERPHOTO_LDAP_URL) {
         # -WhatIf: the same audit, nothing rewritten.
         $whatIf = Test-UserPhoto -Directory @AdParams -MaxBytes 1024 -ExcludeMissing -Fix -WhatIf
         ($whatIf | Where-Object DistinguishedName -like "CN=$($script:AdUser),*").FixStatus | Should -BeNullOrEmpty
+    }
+
+    It 'Sync-UserPhoto -Target ActiveDirectory writes thumbnailPhoto from a folder feed, with a report' {
+        $dir = Join-Path $TestDrive 'ad-sync'
+        $null = New-Item -ItemType Directory $dir
+        Copy-Item (Join-Path $script:Samples 'Landscape_6.jpg') (Join-Path $dir "$($script:AdUser).jpg")
+        $report = Join-Path $TestDrive 'ad-sync.csv'
+        $r = Sync-UserPhoto -Folder $dir -Target ActiveDirectory @AdParams -ReportPath $report
+        $r.Destination | Should -Be 'ad'
+        $r.Status | Should -Be 'Uploaded'
+        $r.Width | Should -Be 96
+        $row = Import-Csv $report
+        $row.destination | Should -Be 'ad'
+        $row.status | Should -Be 'uploaded'
     }
 
     It 'Clear-UserPhoto -Target ActiveDirectory removes the thumbnail, then finds none' {
@@ -288,7 +314,69 @@ Describe 'Against the emulator' {
         $journal = Join-Path $TestDrive 'journal.sqlite'
         (Sync-UserPhoto -Folder $dir -JournalPath $journal).Status | Should -Be 'Uploaded'
         (Sync-UserPhoto -Folder $dir -JournalPath $journal -ReportPath (Join-Path $TestDrive 'report.csv')).Status | Should -Be 'Unchanged'
-        (Import-Csv (Join-Path $TestDrive 'report.csv')).Status | Should -Be 'Unchanged'
+        (Import-Csv (Join-Path $TestDrive 'report.csv')).status | Should -BeExactly 'unchanged'
+    }
+
+    It 'Sync-UserPhoto reads a CSV with its own columns as the CLI does, and the job writes both reports' {
+        $dir = Join-Path $TestDrive 'csv-feed'
+        $null = New-Item -ItemType Directory (Join-Path $dir 'pics')
+        Copy-Item $script:Photo (Join-Path $dir 'pics/megan.jpg')
+        Copy-Item (Join-Path $script:Samples 'Portrait_3.jpg') (Join-Path $dir 'pics/zoe.jpg')
+        $csv = Join-Path $dir 'hr.csv'
+        # Relative paths are relative to the CSV, not to the current location; the blank row is skipped.
+        Set-Content -LiteralPath $csv -Encoding utf8 -Value @(
+            'EmployeeEmail,Department,PictureFile'
+            'megan.bowen@contoso.com,Sales,pics/megan.jpg'
+            ',,'
+            'zoë.müller@contoso.com,IT,pics/zoe.jpg'
+            'left.company@contoso.com,IT,pics/megan.jpg'
+        )
+        $report = Join-Path $dir 'report.csv'
+        $json = Join-Path $dir 'report.json'
+        $r = Sync-UserPhoto -CsvPath $csv -UserColumn EmployeeEmail -PathColumn PictureFile -ReportPath $report -ReportJsonPath $json `
+            -ErrorVariable errs -ErrorAction SilentlyContinue
+        $r.Count | Should -Be 3
+        @($r | Where-Object Status -ne 'Failed').Count | Should -Be 2
+        ($r | Where-Object User -eq 'zoë.müller@contoso.com').Source | Should -BeLike "$dir*zoe.jpg"
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'UserPhoto.UserNotFound*'
+        Get-Content -LiteralPath $report -First 1 | Should -Be 'user,destination,status,bytes,width,height,quality,attempts,error_code,error,source'
+        $rows = @(Import-Csv -LiteralPath $report)
+        $rows.Count | Should -Be 3
+        ($rows | Where-Object user -eq 'left.company@contoso.com').error_code | Should -Be 'user-not-found'
+        $doc = Get-Content -Raw -LiteralPath $json | ConvertFrom-Json
+        $doc.summary.total | Should -Be 3
+        $doc.summary.failed | Should -Be 1
+        @($doc.results).Count | Should -Be 3
+    }
+
+    It 'Sync-UserPhoto: a CSV without the columns is a terminating UserPhoto.InvalidOptions naming them; a missing feed is UserPhoto.Io' {
+        $csv = Join-Path $TestDrive 'no-columns.csv'
+        Set-Content -LiteralPath $csv -Value 'Name,Picture', 'a,b.jpg'
+        { Sync-UserPhoto -CsvPath $csv } | Should -Throw -ErrorId 'UserPhoto.InvalidOptions' -ExpectedMessage '*UserPrincipalName*'
+        { Sync-UserPhoto -CsvPath $csv -UserColumn Name -PathColumn Portrait } | Should -Throw -ErrorId 'UserPhoto.InvalidOptions' -ExpectedMessage '*Portrait*'
+        { Sync-UserPhoto -CsvPath (Join-Path $TestDrive 'missing.csv') } | Should -Throw -ErrorId 'UserPhoto.Io'
+        { Sync-UserPhoto -Folder (Join-Path $TestDrive 'missing-folder') } | Should -Throw -ErrorId 'UserPhoto.Io'
+    }
+
+    It 'Sync-UserPhoto: a report that cannot be written is a non-terminating UserPhoto.ReportNotWritten; the photos are published' {
+        $dir = Join-Path $TestDrive 'report-error-feed'
+        $null = New-Item -ItemType Directory $dir
+        Copy-Item $script:Photo (Join-Path $dir 'megan.bowen@contoso.com.jpg')
+        $r = Sync-UserPhoto -Folder $dir -ReportPath (Join-Path $TestDrive 'no/such/folder/report.csv') -ErrorVariable errs -ErrorAction SilentlyContinue
+        $r.Status | Should -BeIn 'Uploaded', 'Unchanged'
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'UserPhoto.ReportNotWritten*'
+        $errs[0].CategoryInfo.Category | Should -Be 'WriteError'
+    }
+
+    It 'Sync-UserPhoto -WhatIf publishes nothing and writes no report' {
+        $dir = Join-Path $TestDrive 'whatif-feed'
+        $null = New-Item -ItemType Directory $dir
+        Copy-Item $script:Photo (Join-Path $dir 'lee.gu@contoso.com.jpg')
+        $report = Join-Path $TestDrive 'whatif-report.csv'
+        Sync-UserPhoto -Folder $dir -ReportPath $report -WhatIf | Should -BeNullOrEmpty
+        Test-Path -LiteralPath $report | Should -BeFalse
     }
 
     It 'Clear-UserPhoto removes a photo; -WhatIf removes nothing' {
@@ -318,4 +406,67 @@ Describe 'Against the emulator' {
         }
     }
 
+}
+
+Describe 'Certificate credentials' {
+    BeforeAll {
+        $script:AppCert = New-TestAppCertificate -Directory $TestDrive
+        $script:CertEmu = Start-TestEmulator -Directory $TestDrive -Users @('lee.gu@contoso.com') `
+            -Extra @{ apps = @(@{ client_id = 'pester-cert-app'; certificate_pem = $script:AppCert.CertificatePem }) }
+        $script:CertConnect = @{ TenantId = 'contoso.onmicrosoft.com'; ClientId = 'pester-cert-app'
+            GraphEndpoint = $script:CertEmu.Url; AuthorityEndpoint = $script:CertEmu.Url }
+    }
+
+    AfterAll {
+        Stop-TestEmulator $script:CertEmu
+        $null = Connect-TestEmulator $script:Emu
+    }
+
+    It 'Connect-UserPhoto -CertificatePath takes a .pfx with -CertificatePassword' {
+        $out = Connect-UserPhoto @CertConnect -CertificatePath $script:AppCert.PfxPath -CertificatePassword $script:AppCert.SecurePassword -Verbose 4>&1
+        ($out | Out-String) | Should -Not -Match $script:AppCert.Password
+        ($out | Where-Object { $_.PSObject.TypeNames -contains 'UserPhoto.Connection' }).CredentialType | Should -Be 'CertificatePath'
+        (Publish-UserPhoto -User 'lee.gu@contoso.com' -Path $script:Photo).Status | Should -BeIn 'Uploaded', 'Unchanged'
+    }
+
+    It 'a wrong .pfx password is a terminating UserPhoto.Config that does not show it' {
+        $wrong = ConvertTo-SecureString 'Wr0ng-Pfx-Pester-Pw' -AsPlainText -Force
+        $err = $null
+        try { Connect-UserPhoto @CertConnect -CertificatePath $script:AppCert.PfxPath -CertificatePassword $wrong } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'UserPhoto.Config*'
+        $err.ToString() | Should -Not -Match 'Wr0ng-Pfx-Pester-Pw'
+    }
+
+    It '-PrivateKeyPath with a .pfx, and -CertificatePassword with a PEM file, are refused' {
+        { Connect-UserPhoto @CertConnect -CertificatePath $script:AppCert.PfxPath -PrivateKeyPath (Join-Path $TestDrive 'key.pem') } |
+            Should -Throw -ErrorId 'UserPhoto.InvalidOptions'
+        { Connect-UserPhoto @CertConnect -CertificatePath (Join-Path $TestDrive 'app.pem') -CertificatePassword $script:AppCert.SecurePassword } |
+            Should -Throw -ErrorId 'UserPhoto.InvalidOptions'
+    }
+
+    It 'Connect-UserPhoto -CertificateThumbprint signs with a store certificate, exported as a one-time .pfx' {
+        $entry = Add-TestStoreCertificate $script:AppCert
+        try {
+            $out = Connect-UserPhoto @CertConnect -CertificateThumbprint $script:AppCert.Thumbprint -Verbose 4>&1
+            ($out | Out-String) | Should -Not -Match 'pfx|MII'
+            (Publish-UserPhoto -User 'lee.gu@contoso.com' -Path (Join-Path $script:Samples 'Portrait_3.jpg')).Status | Should -BeIn 'Uploaded', 'Unchanged'
+        } finally {
+            Remove-TestStoreCertificate $entry
+        }
+    }
+
+    It 'a store certificate whose key cannot be exported is a terminating UserPhoto.CertificateKeyNotExportable naming the thumbprint and the fix' -Skip:(-not $IsWindows) {
+        # Only Windows key stores enforce non-exportable keys.
+        $entry = Add-TestStoreCertificate $script:AppCert -NotExportable
+        try {
+            { Connect-UserPhoto @CertConnect -CertificateThumbprint $script:AppCert.Thumbprint } |
+                Should -Throw -ErrorId 'UserPhoto.CertificateKeyNotExportable' -ExpectedMessage "*$($script:AppCert.Thumbprint)*-CertificatePath*"
+        } finally {
+            Remove-TestStoreCertificate $entry
+        }
+    }
+
+    It 'an unknown thumbprint is a terminating UserPhoto.CertificateNotFound' {
+        { Connect-UserPhoto @CertConnect -CertificateThumbprint ('0' * 40) } | Should -Throw -ErrorId 'UserPhoto.CertificateNotFound'
+    }
 }

@@ -5,6 +5,10 @@
 // environment: USERPHOTO_LDAP_URL, _CA, _OTHER_CA, _BIND, _PASSWORD, _BASE,
 // USERPHOTO_INTEROP_OU (the test users' OU) and USERPHOTO_INTEROP_LIMITED_PASSWORD_HEX
 // (the password of ip-limited, which may not write other users' thumbnailPhoto).
+// USERPHOTO_INTEROP_PFX, _PFX_3DES, _PFX_CERT and _PFX_PASSWORD: an app certificate and key
+// that scripts/interop.sh made with openssl (a .pfx with OpenSSL's AES defaults, the same
+// with 3DES as .NET Framework writes it, their password, the certificate as PEM for the
+// emulator's app registration).
 // USERPHOTO_INTEROP_AD=skip skips those cases. Every line printed is checked for the
 // passwords and secrets in play; one found is redacted and fails the run.
 // Usage: mono Harness.exe USERPHOTO_BIN SAMPLES_DIR
@@ -14,6 +18,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
@@ -27,6 +32,8 @@ static class Harness
     static readonly List<Emulator> emulators = new List<Emulator>();
     static readonly HashSet<UpStatus> seen = new HashSet<UpStatus>();
     const string WrongPassword = "Wr0ng-Interop-Pw-Never-Printed-4417";
+    // The password Connect-UserPhoto -CertificateThumbprint would make up for its in-memory .pfx.
+    const string ReexportPassword = "Pfx-Reexport-Pw-Never-Printed-8830";
     static Ad ad;
     static RedactingWriter output;
 
@@ -40,7 +47,7 @@ static class Harness
         bin = args[0];
         samples = args[1];
         ad = Ad.FromEnvironment();
-        List<string> secrets = new List<string> { Secret, WrongPassword };
+        List<string> secrets = new List<string> { Secret, WrongPassword, ReexportPassword, Environment.GetEnvironmentVariable("USERPHOTO_INTEROP_PFX_PASSWORD") };
         if (ad != null) { secrets.Add(ad.Password); secrets.Add(ad.LimitedPassword); }
         output = new RedactingWriter(Console.Out, secrets);
         Console.SetOut(output);
@@ -58,6 +65,9 @@ static class Harness
             Run("client errors", delegate { ClientErrors(main); });
             Run("job submit and poll", delegate { Job(main); });
             Run("job cancel from another thread", JobCancel);
+            Run("feed read (up_feed_read)", FeedRead);
+            Run("job reports (report_csv, report_json, report_error)", delegate { JobReports(main); });
+            Run("certificate credential from a .pfx (pfx_base64, as Connect-UserPhoto -CertificateThumbprint)", PfxConnection);
             Run("graph status codes", GraphStatuses);
             if (ad != null)
             {
@@ -452,7 +462,7 @@ static class Harness
         Ok(uploaded == 13, "13 uploaded (12 + zoë)");
         Ok(codes.ContainsKey("ghost@contoso.com") && codes["ghost@contoso.com"] == "user-not-found", "ghost: user-not-found");
         Ok(codes.ContainsKey("user12@contoso.com") && codes["user12@contoso.com"] == "io", "missing file: io");
-        // No C ABI call returns io or cancelled: they reach callers as job result codes.
+        // Cancelled reaches callers only as a job result code (io also from up_feed_read).
         if (codes.ContainsValue("io")) seen.Add(UpStatus.Io);
         Ok(codes.ContainsKey("user13@contoso.com") && codes["user13@contoso.com"] == "unsupported-format", "not a photo: unsupported-format");
         Ok(finished != null && Field(finished, "uploaded") == "13" && Field(finished, "failed") == "3", "finished event: " + finished);
@@ -502,6 +512,245 @@ static class Harness
             Ok(cancelled > 0 && cancelled < 30, cancelled + " reported as cancelled");
             Ok(finished != null && Field(finished, "cancelled") == "true", "finished event says cancelled: " + finished);
             if (cancelled > 0) seen.Add(UpStatus.Cancelled);
+        }
+    }
+
+    static string Scratch(string name)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "interop-" + name + "-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    static List<object> Feed(string specJson)
+    {
+        return JArr(ParseJson(Api.ReadFeed(specJson)));
+    }
+
+    static string Pairs(List<object> items)
+    {
+        List<string> parts = new List<string>();
+        foreach (object o in items)
+        {
+            Dictionary<string, object> d = JObj(o);
+            parts.Add(JStr(d, "user") + "=" + JStr(d, "path"));
+        }
+        return string.Join(" ", parts.ToArray());
+    }
+
+    static void FeedRead()
+    {
+        string dir = Scratch("feed");
+        try
+        {
+            string csv = Path.Combine(dir, "hr.csv");
+            // Custom columns, a relative and an absolute path, a blank row, a UTF-8 user.
+            File.WriteAllText(csv, "EmployeeEmail,Dept,PictureFile\nzoë@contoso.com,Sales,photos/zoe.jpg\n,,\nbob@contoso.com,IT,/srv/photos/bob.png\n",
+                new UTF8Encoding(false));
+            List<object> items = Feed("{\"csv\":" + Js(csv) + ",\"user_column\":\"EmployeeEmail\",\"path_column\":\"PictureFile\"}");
+            string want = "zoë@contoso.com=" + Path.Combine(dir, "photos/zoe.jpg") + " bob@contoso.com=/srv/photos/bob.png";
+            Ok(Pairs(items) == want, "csv with custom columns, in feed order, blank row skipped, relative path resolved: " + Pairs(items));
+
+            // Default columns, matched without regard to case, with a BOM.
+            string defaults = Path.Combine(dir, "defaults.csv");
+            File.WriteAllText(defaults, "upn,fullname\nalice@contoso.com,alice.jpg\n", new UTF8Encoding(true));
+            items = Feed("{\"csv\":" + Js(defaults) + ",\"user_column\":null,\"path_column\":null}");
+            Ok(Pairs(items) == "alice@contoso.com=" + Path.Combine(dir, "alice.jpg"), "csv with default columns (UPN, FullName; any case; BOM): " + Pairs(items));
+
+            UserPhotoException e = Throws(UpStatus.InvalidOptions, "csv without a user column", delegate { Api.ReadFeed("{\"csv\":" + Js(csv) + "}"); });
+            Ok(e != null && e.Message.Contains("UserPrincipalName") && e.Message.Contains("Mail"), "the message names the columns looked for");
+            e = Throws(UpStatus.InvalidOptions, "csv without the named path column", delegate
+            {
+                Api.ReadFeed("{\"csv\":" + Js(csv) + ",\"user_column\":\"EmployeeEmail\",\"path_column\":\"Portrait\"}");
+            });
+            Ok(e != null && e.Message.Contains("Portrait"), "the message names the missing column");
+
+            string folder = Path.Combine(dir, "photos");
+            Directory.CreateDirectory(folder);
+            File.WriteAllBytes(Path.Combine(folder, "megan@contoso.com.png"), new byte[] { 1 });
+            File.WriteAllBytes(Path.Combine(folder, "adele@contoso.com.jpg"), new byte[] { 1 });
+            File.WriteAllText(Path.Combine(folder, "readme.txt"), "not a photo");
+            Directory.CreateDirectory(Path.Combine(folder, "old.jpg"));
+            items = Feed("{\"folder\":" + Js(folder) + "}");
+            Ok(Pairs(items) == "adele@contoso.com=" + Path.Combine(folder, "adele@contoso.com.jpg") + " megan@contoso.com=" + Path.Combine(folder, "megan@contoso.com.png"),
+               "folder: photo files only, user from the file name, sorted: " + Pairs(items));
+            File.WriteAllText(Path.Combine(dir, "empty.csv"), "UserPrincipalName,Path\n");
+            Ok(Feed("{\"csv\":" + Js(Path.Combine(dir, "empty.csv")) + "}").Count == 0, "csv with a header only: no items");
+
+            Throws(UpStatus.InvalidOptions, "feed with both csv and folder", delegate { Api.ReadFeed("{\"csv\":\"a.csv\",\"folder\":\"b\"}"); });
+            Throws(UpStatus.InvalidOptions, "feed with neither", delegate { Api.ReadFeed("{}"); });
+            Throws(UpStatus.InvalidOptions, "folder feed with a user_column", delegate { Api.ReadFeed("{\"folder\":" + Js(folder) + ",\"user_column\":\"X\"}"); });
+            Throws(UpStatus.InvalidOptions, "feed with an unknown field", delegate { Api.ReadFeed("{\"csv\":" + Js(csv) + ",\"bogus\":1}"); });
+            Throws(UpStatus.InvalidJson, "feed \"{\"", delegate { Api.ReadFeed("{"); });
+            e = Throws(UpStatus.Io, "missing csv file", delegate { Api.ReadFeed("{\"csv\":\"/nonexistent/feed.csv\"}"); });
+            Ok(e != null && e.Message.Contains("/nonexistent/feed.csv"), "the message names the file");
+            Throws(UpStatus.Io, "missing folder", delegate { Api.ReadFeed("{\"folder\":\"/nonexistent/photos\"}"); });
+            UpBufferHandle raw;
+            Status(UpStatus.NullArgument, NativeMethods.up_feed_read(null, out raw), "up_feed_read(NULL)");
+            Ok(raw.IsInvalid, "out_items NULL after a failure");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    // Splits a CSV line written by the csv crate (quotes only where needed).
+    static List<string> CsvFields(string line)
+    {
+        List<string> f = new List<string>();
+        StringBuilder b = new StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { b.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else b.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { f.Add(b.ToString()); b.Length = 0; }
+            else b.Append(c);
+        }
+        f.Add(b.ToString());
+        return f;
+    }
+
+    static void JobReports(Emulator emu)
+    {
+        string dir = Scratch("reports");
+        try
+        {
+            string csv = Path.Combine(dir, "report.csv"), json = Path.Combine(dir, "report.json");
+            string finished;
+            using (UpClientHandle c = Api.NewClient(Connection(emu.Url, Secret, null)))
+            {
+                using (UpJobHandle job = Api.StartJob(c, "{\"workers\":2,\"report_csv\":" + Js(csv) + ",\"report_json\":" + Js(json) + "}"))
+                {
+                    Api.AddFile(job, "user20@contoso.com", Path.Combine(samples, "Portrait_0.jpg"));
+                    Api.AddBytes(job, "user21@contoso.com", Sample("Landscape_6.jpg"));
+                    Api.AddBytes(job, "ghost@contoso.com", Sample("Landscape_6.jpg"));
+                    Api.CloseJob(job);
+                    Ok(!File.Exists(csv), "no report before the job finishes");
+                    List<string> results = Drain(job, out finished);
+                    Ok(results.Count == 3, "three results");
+                }
+                Ok(finished != null && Field(finished, "report_error") == null, "finished without report_error: " + finished);
+                string[] lines = File.Exists(csv) ? File.ReadAllLines(csv) : new string[0];
+                Ok(lines.Length == 4 && lines[0] == "user,destination,status,bytes,width,height,quality,attempts,error_code,error,source",
+                   "report_csv: the CLI's header and one row per result (" + lines.Length + " lines)");
+                Dictionary<string, List<string>> rows = new Dictionary<string, List<string>>();
+                for (int i = 1; i < lines.Length; i++) { List<string> f = CsvFields(lines[i]); rows[f[0]] = f; }
+                Ok(rows.ContainsKey("user20@contoso.com") && rows["user20@contoso.com"][1] == "graph" && rows["user20@contoso.com"][2] == "uploaded"
+                   && rows["user20@contoso.com"][4] == "648" && rows["user20@contoso.com"][10].EndsWith("Portrait_0.jpg"),
+                   "report_csv: user20 graph uploaded 648 px from Portrait_0.jpg");
+                Ok(rows.ContainsKey("ghost@contoso.com") && rows["ghost@contoso.com"][2] == "failed" && rows["ghost@contoso.com"][8] == "user-not-found",
+                   "report_csv: ghost failed user-not-found");
+                Dictionary<string, object> doc = File.Exists(json) ? JObj(ParseJson(File.ReadAllText(json))) : null;
+                Dictionary<string, object> summary = doc == null ? null : JObj(doc["summary"]);
+                Ok(summary != null && JNum(summary, "total") == 3 && JNum(summary, "uploaded") == 2 && JNum(summary, "failed") == 1
+                   && JArr(doc["results"]).Count == 3, "report_json: summary (3 total, 2 uploaded, 1 failed) and 3 results");
+                Ok(!File.Exists(csv + ".partial") && !File.ReadAllText(csv).Contains(Secret) && !File.ReadAllText(json).Contains(Secret),
+                   "reports written through a temporary file, without the secret");
+
+                // A report that cannot be written: the run still ends, the other report is written.
+                string bad = "/nonexistent/dir/report.csv", json2 = Path.Combine(dir, "second.json");
+                using (UpJobHandle job = Api.StartJob(c, "{\"report_csv\":" + Js(bad) + ",\"report_json\":" + Js(json2) + "}"))
+                {
+                    Api.AddBytes(job, "user22@contoso.com", Sample("Portrait_3.jpg"));
+                    Api.CloseJob(job);
+                    List<string> results = Drain(job, out finished);
+                    Ok(results.Count == 1 && Field(results[0], "status") == "uploaded", "the upload succeeds");
+                }
+                string reportError = finished == null ? null : Field(finished, "report_error");
+                Ok(reportError != null && reportError.Contains(bad), "finished event carries report_error naming the file: " + reportError);
+                Ok(File.Exists(json2), "the report that could be written was written");
+
+                // A cancelled job still writes its reports once polled to its end.
+                string csv3 = Path.Combine(dir, "cancelled.csv");
+                using (UpJobHandle job = Api.StartJob(c, "{\"workers\":1,\"report_csv\":" + Js(csv3) + "}"))
+                {
+                    for (int i = 23; i < 33; i++) Api.AddBytes(job, "user" + i + "@contoso.com", Sample("Portrait_0.jpg"));
+                    Api.CancelJob(job);
+                    Drain(job, out finished);
+                }
+                lines = File.Exists(csv3) ? File.ReadAllLines(csv3) : new string[0];
+                int cancelled = 0;
+                for (int i = 1; i < lines.Length; i++) if (CsvFields(lines[i])[8] == "cancelled") cancelled++;
+                Ok(lines.Length == 11 && cancelled > 0, "a cancelled job's report lists every user (" + cancelled + " cancelled)");
+            }
+            Throws(UpStatus.InvalidOptions, "report_csv that is not a string", delegate
+            {
+                using (UpClientHandle c = Api.NewClient(Connection(emu.Url, Secret, null))) Api.StartJob(c, "{\"report_csv\":5}").Dispose();
+            });
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    static void PfxConnection()
+    {
+        string pfxPath = Environment.GetEnvironmentVariable("USERPHOTO_INTEROP_PFX");
+        string certPath = Environment.GetEnvironmentVariable("USERPHOTO_INTEROP_PFX_CERT");
+        string password = Environment.GetEnvironmentVariable("USERPHOTO_INTEROP_PFX_PASSWORD");
+        if (string.IsNullOrEmpty(pfxPath) || string.IsNullOrEmpty(password))
+        {
+            Fail("USERPHOTO_INTEROP_PFX is not set: run through scripts/interop.sh, which makes the certificate");
+            return;
+        }
+        byte[] pfx = File.ReadAllBytes(pfxPath);
+        string cfg = "{\"apps\":[{\"client_id\":\"cert-app\",\"certificate_pem\":" + Js(File.ReadAllText(certPath)) + "}],\"users\":" + Users(3) + "}";
+        Func<string, string, string, string> connection = delegate (string url, string b64, string pw)
+        {
+            return "{\"tenant\":\"contoso.onmicrosoft.com\",\"client_id\":\"cert-app\",\"credential\":{\"type\":\"certificate\",\"pfx_base64\":" + Js(b64)
+                + ",\"pfx_password\":" + Js(pw) + "},\"authority\":\"" + url + "\",\"graph_endpoint\":\"" + url + "\"}";
+        };
+        using (Emulator emu = Emulator.Start(cfg))
+        {
+            using (UpClientHandle c = Api.NewClient(connection(emu.Url, Convert.ToBase64String(pfx), password)))
+            {
+                string r = Api.Upload(c, "user0@contoso.com", Sample("Portrait_0.jpg"), null);
+                Ok(Field(r, "width") == "648", "upload with the openssl .pfx in pfx_base64: " + r);
+            }
+            byte[] pfx3des = File.ReadAllBytes(Environment.GetEnvironmentVariable("USERPHOTO_INTEROP_PFX_3DES"));
+            using (UpClientHandle c = Api.NewClient(connection(emu.Url, Convert.ToBase64String(pfx3des), password)))
+            {
+                string r = Api.Upload(c, "user2@contoso.com", Sample("Portrait_0.jpg"), null);
+                Ok(Field(r, "width") == "648", "upload with a 3DES/SHA-1 .pfx (.NET Framework's format): " + r);
+            }
+            // What the module does with a certificate-store entry: load it with an exportable
+            // key and export it again as a .pfx under a one-time password (Mono's PKCS#12
+            // writer here, which reads only the 3DES form; .NET's on Windows).
+            string reexported = null;
+            try
+            {
+                X509Certificate2 cert = new X509Certificate2(pfx3des, password, X509KeyStorageFlags.Exportable);
+                Ok(cert.HasPrivateKey, "X509Certificate2 loads the .pfx with its key");
+                reexported = Convert.ToBase64String(cert.Export(X509ContentType.Pfx, ReexportPassword));
+            }
+            catch (Exception ex)
+            {
+                Fail("X509Certificate2 re-export: " + ex.GetType().Name + ": " + ex.Message);
+            }
+            if (reexported != null)
+            {
+                using (UpClientHandle c = Api.NewClient(connection(emu.Url, reexported, ReexportPassword)))
+                {
+                    string r = Api.Upload(c, "user1@contoso.com", Sample("Portrait_3.jpg"), null);
+                    Ok(Field(r, "width") == "648", "upload with the X509Certificate2.Export(Pfx) bytes: " + r);
+                }
+            }
+            UserPhotoException e = Throws(UpStatus.Config, "a .pfx with the wrong password", delegate
+            {
+                Api.NewClient(connection(emu.Url, Convert.ToBase64String(pfx), WrongPassword)).Dispose();
+            });
+            Ok(e != null && !e.Message.Contains(WrongPassword) && !e.Message.Contains(password) && !e.Message.Contains(Convert.ToBase64String(pfx).Substring(0, 40)),
+               "neither password nor the .pfx bytes in the message");
+            Throws(UpStatus.Config, "pfx_base64 that is not base64", delegate { Api.NewClient(connection(emu.Url, "not base64!", password)).Dispose(); });
         }
     }
 
@@ -601,7 +850,7 @@ static class Harness
         foreach (UpStatus s in Enum.GetValues(typeof(UpStatus)))
             if (!seen.Contains(s) && !unreachable.Contains(s)) missing.Add(s.ToString());
         Ok(missing.Count == 0, "every reachable status provoked" + (missing.Count > 0 ? "; missing: " + string.Join(", ", missing.ToArray()) : ""));
-        Console.WriteLine("  not provocable here: Panic, EncodeFailed, BudgetUnreachable, ImageRejected, ConstraintViolation, VerifyMismatch; Io and Cancelled seen as job result codes");
+        Console.WriteLine("  not provocable here: Panic, EncodeFailed, BudgetUnreachable, ImageRejected, ConstraintViolation, VerifyMismatch; Cancelled seen as a job result code");
     }
 
     // ---- Active Directory (a real Samba AD DC) ----

@@ -1,7 +1,12 @@
 function Get-UserPhotoStoreCertificate {
-    # The certificate and private key of a certificate-store entry as PEM text, for the
-    # connection JSON. Needs an exportable RSA key and .NET Core 3.0 or later (PowerShell 7):
-    # .NET Framework cannot write PKCS#8.
+    # The certificate and private key of a certificate-store entry as a PKCS#12 (.pfx)
+    # credential for the connection JSON: the bytes in base64 and the one-time password they
+    # were exported with. X509Certificate2.Export(Pfx) exists on .NET Framework and .NET
+    # alike, so this works on Windows PowerShell 5.1 as well as PowerShell 7 (PKCS#8 export
+    # needs .NET Core 3.0 or later). The key must be exportable.
+    #
+    # Neither the PFX nor its password is written anywhere: not to verbose output, not into
+    # error messages (the export's own exception text is left out on purpose).
     param(
         [Parameter(Mandatory)][System.Management.Automation.PSCmdlet]$Cmdlet,
         [Parameter(Mandatory)][string]$Thumbprint
@@ -23,21 +28,41 @@ function Get-UserPhotoStoreCertificate {
         $Cmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'certificate-not-found' `
             -Message "No certificate with thumbprint $Thumbprint in CurrentUser\My or LocalMachine\My." -TargetObject $Thumbprint))
     }
-    $rsa = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($cert)
-    $pkcs8 = $null
+    if (-not $cert.HasPrivateKey) {
+        $Cmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'certificate-key-not-exportable' -TargetObject $Thumbprint `
+            -Message ("Certificate $Thumbprint has no private key in this store. Import the certificate together with its " +
+                'private key (a .pfx), or use -CertificatePath with a PEM or .pfx file that holds the key.')))
+    }
+    # A random one-time password: the PFX lives only in this call and the connection JSON.
+    $random = New-Object byte[] 24
+    $rng = [System.Security.Cryptography.RandomNumberGenerator]::Create()
+    try { $rng.GetBytes($random) } finally { $rng.Dispose() }
+    $password = [Convert]::ToBase64String($random)
+    [Array]::Clear($random, 0, $random.Length)
+    $pfx = $null
     try {
-        if ($rsa -and ($rsa | Get-Member -Name ExportPkcs8PrivateKey)) { $pkcs8 = $rsa.ExportPkcs8PrivateKey() }
+        $pfx = $cert.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx, $password)
     } catch {
-        Write-Verbose "Exporting the private key: $($_.Exception.Message)"
+        # A key created or imported without the Exportable flag (the default for
+        # Import-PfxCertificate and for keys on a smart card or TPM) cannot leave the store.
+        # The exception's text is generic ("Key not valid for use in specified state"): it
+        # holds neither the password nor key material.
+        Write-Verbose ('Exporting certificate {0}: {1}' -f $Thumbprint, $_.Exception.GetBaseException().Message)
+        $pfx = $null
     }
-    if (-not $pkcs8) {
-        $Cmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'certificate-key-not-exportable' `
-            -Message ("The private key of certificate $Thumbprint cannot be exported here (it needs an exportable RSA key " +
-                'and PowerShell 7). Export the certificate and key to a PEM file and use -CertificatePath.') -TargetObject $Thumbprint))
+    if ($null -eq $pfx -or $pfx.Length -eq 0) {
+        $Cmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'certificate-key-not-exportable' -TargetObject $Thumbprint `
+            -Message ("The private key of certificate $Thumbprint cannot be exported (it is marked non-exportable, or this " +
+                'account may not read it), so UserPhoto cannot sign with it. ' +
+                'Re-import it from its .pfx with an exportable key (Import-PfxCertificate -Exportable), or connect with ' +
+                '-CertificatePath pointing at that .pfx (with -CertificatePassword) or at PEM files instead.')))
     }
-    $wrap = { param($label, $bytes) "-----BEGIN $label-----`n" + [Convert]::ToBase64String($bytes, 'InsertLineBreaks') + "`n-----END $label-----`n" }
-    New-Object psobject -Property @{
-        CertificatePem = & $wrap 'CERTIFICATE' $cert.RawData
-        PrivateKeyPem = & $wrap 'PRIVATE KEY' $pkcs8
+    try {
+        New-Object psobject -Property @{
+            PfxBase64 = [Convert]::ToBase64String($pfx)
+            PfxPassword = $password
+        }
+    } finally {
+        [Array]::Clear($pfx, 0, $pfx.Length)
     }
 }

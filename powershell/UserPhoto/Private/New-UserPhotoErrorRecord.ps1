@@ -26,7 +26,7 @@ function New-UserPhotoErrorRecord {
         'invalid-credentials' = 'AuthenticationError'; 'ambiguous-user' = 'InvalidArgument'
         'thumbnail-too-large' = 'LimitsExceeded'; 'constraint-violation' = 'InvalidData'
         'directory-unavailable' = 'ConnectionError'; 'directory-tls' = 'SecurityError'; 'ldap' = 'ProtocolError'
-        'verify-mismatch' = 'InvalidResult'
+        'verify-mismatch' = 'InvalidResult'; 'report-not-written' = 'WriteError'
     }
     if (-not $Reason) { $Reason = 'unexpected' }
     if (-not $Message) { $Message = $Reason }

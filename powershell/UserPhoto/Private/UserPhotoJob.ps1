@@ -4,6 +4,59 @@
 # (freeing a running job cancels it; uploads already in flight finish in the background).
 # The job goes to Microsoft Graph (-Client), Active Directory (-Directory) or both; it holds
 # its own references to both handles, so the caller may dispose its own at once.
+# Publish-UserPhoto and Sync-UserPhoto share Get-UserPhotoTargetAction and
+# Start-UserPhotoTargetJob (the -Target Graph/ActiveDirectory logic).
+
+function Get-UserPhotoTargetAction {
+    # The ShouldProcess action for -Target: "Upload profile photo to Microsoft Graph and
+    # write thumbnailPhoto in Active Directory".
+    [OutputType([string])]
+    param([Parameter(Mandatory)][string[]]$Target)
+    $action = @(
+        if ($Target -contains 'Graph') { 'upload profile photo to Microsoft Graph' }
+        if ($Target -contains 'ActiveDirectory') { 'write thumbnailPhoto in Active Directory' }
+    ) -join ' and '
+    $action.Substring(0, 1).ToUpperInvariant() + $action.Substring(1)
+}
+
+function Start-UserPhotoTargetJob {
+    # The job for a cmdlet's -Target: the Connect-UserPhoto client for Graph, a directory
+    # connection from -Server/-Credential/... for ActiveDirectory, or both. Not being
+    # connected and missing AD parameters are terminating errors (from the helpers).
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][System.Management.Automation.PSCmdlet]$Cmdlet,
+        [Parameter(Mandatory)][string[]]$Target,
+        [System.Management.Automation.PSCredential]$Credential,
+        [string]$Server,
+        [string]$SearchBase,
+        [string]$CaCertificatePath,
+        [switch]$StartTls,
+        [int]$MaxBytes,
+        [Parameter(Mandatory)][string]$Activity,
+        [string]$JournalPath,
+        [switch]$Force,
+        [int]$ThrottleLimit,
+        [string]$Crop,
+        [string]$ReportCsvPath,
+        [string]$ReportJsonPath
+    )
+    $client = $null
+    $directory = $null
+    if ($Target -contains 'Graph') { $client = Get-UserPhotoClient -Cmdlet $Cmdlet }
+    try {
+        if ($Target -contains 'ActiveDirectory') {
+            $directory = New-UserPhotoDirectory -Cmdlet $Cmdlet -Server $Server -Credential $Credential `
+                -SearchBase $SearchBase -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes
+        }
+        Start-UserPhotoJob -Cmdlet $Cmdlet -Client $client -Directory $directory -Activity $Activity `
+            -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop `
+            -ReportCsvPath $ReportCsvPath -ReportJsonPath $ReportJsonPath
+    } finally {
+        # The job holds its own reference to the directory connection.
+        if ($directory) { $directory.Dispose() }
+    }
+}
 
 function Start-UserPhotoJob {
     [CmdletBinding()]
@@ -15,10 +68,15 @@ function Start-UserPhotoJob {
         [string]$JournalPath,
         [switch]$Force,
         [int]$ThrottleLimit,
-        [string]$Crop
+        [string]$Crop,
+        # Reports the job writes when it finishes (the columns of `userphoto sync`).
+        [string]$ReportCsvPath,
+        [string]$ReportJsonPath
     )
     $options = @{ force = [bool]$Force }
     if ($JournalPath) { $options.journal = $JournalPath }
+    if ($ReportCsvPath) { $options.report_csv = $ReportCsvPath }
+    if ($ReportJsonPath) { $options.report_json = $ReportJsonPath }
     if ($ThrottleLimit) { $options.workers = $ThrottleLimit }
     if ($Crop) { $options.render = @{ crop = $Crop.ToLowerInvariant() } }
     $json = ConvertTo-Json -InputObject $options -Compress
@@ -40,6 +98,7 @@ function Start-UserPhotoJob {
         Finished = $false
         Cancelled = $false
         Summary = $null
+        Reports = @(@($ReportCsvPath, $ReportJsonPath) | Where-Object { $_ })
     }
 }
 
@@ -98,7 +157,15 @@ function Receive-UserPhotoJob {
                     }
                 }
             }
-            'finished' { $State.Summary = $e }
+            'finished' {
+                $State.Summary = $e
+                if ($e.report_error) {
+                    # The photos are published; only the report is missing. Not terminating,
+                    # but an error, so that a scheduled job's $Error and exit code show it.
+                    $Cmdlet.WriteError((New-UserPhotoErrorRecord -Reason 'report-not-written' -Message $e.report_error `
+                        -TargetObject ($State.Reports -join ', ')))
+                }
+            }
         }
         if ($State.Submitted -gt 0) {
             $percent = [Math]::Min(100, [int](100 * $State.Done / $State.Submitted))
@@ -124,8 +191,24 @@ function Complete-UserPhotoJob {
 
 function Stop-UserPhotoJob {
     # Frees the job (cancelling it when it has not finished). Safe to call twice.
-    param([hashtable]$State)
-    if ($State -and $State.Job) {
+    # With reports asked for, a job stopped early (Ctrl+C, a terminating error) is cancelled
+    # and polled, without writing anything to the pipeline (it may be stopping), for up to
+    # ReportWaitMs so that it reaches its end and writes the reports: the users not started
+    # are in them as Skipped (cancelled). Uploads still running after that finish in the
+    # background and the reports are not written.
+    param([hashtable]$State, [int]$ReportWaitMs = 10000)
+    if ($State -and $State.Job -and -not $State.Job.IsClosed) {
+        if (-not $State.Finished -and $State.Reports -and $ReportWaitMs -gt 0) {
+            try {
+                [UserPhoto.Native.Api]::CancelJob($State.Job)
+                $deadline = [DateTime]::UtcNow.AddMilliseconds($ReportWaitMs)
+                $eventJson = $null
+                while ([DateTime]::UtcNow -lt $deadline -and [UserPhoto.Native.Api]::Poll($State.Job, [uint32]250, [ref]$eventJson)) { }
+            } catch {
+                # The job is freed below either way.
+                $null = $_
+            }
+        }
         $State.Job.Dispose()
         Write-Progress -Activity $State.Activity -Completed
     }

@@ -8,7 +8,7 @@ function Connect-UserPhoto {
     Export-UserPhoto and Clear-UserPhoto use until Disconnect-UserPhoto. The app needs the
     ProfilePhoto.ReadWrite.All (or User.ReadWrite.All) application permission with admin
     consent. Credentials: a client secret (as a SecureString), a certificate from the
-    certificate store or a PEM file (recommended for scheduled jobs), a managed identity
+    certificate store, a PEM file or a .pfx file (recommended for scheduled jobs), a managed identity
     (Azure Automation, App Service, VMs), or an access token obtained elsewhere.
 
     No network traffic happens here: the token is requested by the first call, so a wrong
@@ -30,11 +30,22 @@ function Connect-UserPhoto {
     store, or Get-AutomationVariable in Azure Automation).
 
     .PARAMETER CertificateThumbprint
-    Thumbprint of a certificate with an exportable RSA private key in CurrentUser\My or
-    LocalMachine\My. Needs PowerShell 7; on Windows PowerShell 5.1 use -CertificatePath.
+    Thumbprint of a certificate with an RSA private key in CurrentUser\My or
+    LocalMachine\My (PowerShell 7 and Windows PowerShell 5.1). The key must be exportable:
+    the certificate and key are exported in memory as a .pfx with a random one-time
+    password and handed to the native library, which signs the client assertions; neither
+    ever appears in output, verbose messages or errors. A non-exportable key is a
+    terminating UserPhoto.CertificateKeyNotExportable error; re-import the certificate with
+    an exportable key, or use -CertificatePath.
 
     .PARAMETER CertificatePath
-    Path of a PEM file with the app's certificate; the private key may be in the same file.
+    Path of the app's certificate: a PEM file (the private key may be in the same file, or
+    in -PrivateKeyPath), or a .pfx/.p12 file holding certificate and key (with
+    -CertificatePassword), chosen by the file extension as the userphoto CLI does.
+
+    .PARAMETER CertificatePassword
+    The password of a .pfx/.p12 -CertificatePath, as a SecureString. Omit it for a .pfx
+    without a password.
 
     .PARAMETER PrivateKeyPath
     Path of a PEM file with the certificate's private key, when it is not in the
@@ -99,6 +110,12 @@ function Connect-UserPhoto {
 
     Connects to the local Graph emulator started with `userphoto emulate --config samples/emulator.json --port 8080`.
 
+    .EXAMPLE
+    $pfxPassword = Read-Host -AsSecureString 'PFX password'
+    Connect-UserPhoto -TenantId contoso.onmicrosoft.com -ClientId $appId -CertificatePath C:\Jobs\photo-app.pfx -CertificatePassword $pfxPassword
+
+    Connects with a certificate and key kept in a .pfx file, on Windows PowerShell 5.1 or PowerShell 7.
+
     .OUTPUTS
     UserPhoto.Connection: TenantId, ClientId, CredentialType, Environment, GraphEndpoint,
     AuthorityEndpoint. It never contains a secret.
@@ -133,6 +150,9 @@ function Connect-UserPhoto {
 
         [Parameter(ParameterSetName = 'CertificatePath')]
         [string]$PrivateKeyPath,
+
+        [Parameter(ParameterSetName = 'CertificatePath')]
+        [System.Security.SecureString]$CertificatePassword,
 
         [Parameter(ParameterSetName = 'CertificatePath')]
         [Parameter(ParameterSetName = 'CertificateThumbprint')]
@@ -170,16 +190,31 @@ function Connect-UserPhoto {
             $credential = @{ type = 'secret'; secret = ConvertFrom-UserPhotoSecureString $ClientSecret }
         }
         'CertificateThumbprint' {
-            $pem = Get-UserPhotoStoreCertificate -Cmdlet $PSCmdlet -Thumbprint $CertificateThumbprint
-            $credential = @{ type = 'certificate'; certificate_pem = $pem.CertificatePem
-                private_key_pem = $pem.PrivateKeyPem; algorithm = $CertificateAlgorithm }
+            $pfx = Get-UserPhotoStoreCertificate -Cmdlet $PSCmdlet -Thumbprint $CertificateThumbprint
+            $credential = @{ type = 'certificate'; pfx_base64 = $pfx.PfxBase64
+                pfx_password = $pfx.PfxPassword; algorithm = $CertificateAlgorithm }
+            $pfx = $null
         }
         'CertificatePath' {
             $certificateFile = & $fullPath $CertificatePath
-            $keyFile = $certificateFile
-            if ($PrivateKeyPath) { $keyFile = & $fullPath $PrivateKeyPath }
-            $credential = @{ type = 'certificate'; certificate_path = $certificateFile
-                private_key_path = $keyFile; algorithm = $CertificateAlgorithm }
+            if ([IO.Path]::GetExtension($certificateFile) -match '^\.(pfx|p12)$') {
+                if ($PrivateKeyPath) {
+                    $PSCmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'invalid-options' -TargetObject $certificateFile `
+                        -Message "$certificateFile is a .pfx/.p12 file, which holds its own private key: leave out -PrivateKeyPath."))
+                }
+                $credential = @{ type = 'certificate'; pfx_path = $certificateFile; algorithm = $CertificateAlgorithm }
+                if ($CertificatePassword) { $credential.pfx_password = ConvertFrom-UserPhotoSecureString $CertificatePassword }
+            } else {
+                if ($CertificatePassword) {
+                    $PSCmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'invalid-options' -TargetObject $certificateFile `
+                        -Message ("-CertificatePassword is for a .pfx or .p12 -CertificatePath; $certificateFile is read as PEM, " +
+                            'whose private key must not be encrypted.')))
+                }
+                $keyFile = $certificateFile
+                if ($PrivateKeyPath) { $keyFile = & $fullPath $PrivateKeyPath }
+                $credential = @{ type = 'certificate'; certificate_path = $certificateFile
+                    private_key_path = $keyFile; algorithm = $CertificateAlgorithm }
+            }
         }
         'ManagedIdentity' {
             $credential = @{ type = 'managed_identity'; client_id = $null }

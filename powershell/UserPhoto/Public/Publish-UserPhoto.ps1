@@ -206,13 +206,7 @@ function Publish-UserPhoto {
         [string]$Crop
     )
     begin {
-        $toGraph = $Target -contains 'Graph'
-        $toDirectory = $Target -contains 'ActiveDirectory'
-        $action = @(
-            if ($toGraph) { 'upload profile photo to Microsoft Graph' }
-            if ($toDirectory) { 'write thumbnailPhoto in Active Directory' }
-        ) -join ' and '
-        $action = $action.Substring(0, 1).ToUpperInvariant() + $action.Substring(1)
+        $action = Get-UserPhotoTargetAction -Target $Target
         if ($JournalPath) { $JournalPath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($JournalPath) }
         $state = $null
     }
@@ -223,20 +217,9 @@ function Publish-UserPhoto {
         $ok = $false
         try {
             if (-not $state) {
-                $client = $null
-                $directory = $null
-                if ($toGraph) { $client = Get-UserPhotoClient -Cmdlet $PSCmdlet }
-                try {
-                    if ($toDirectory) {
-                        $directory = New-UserPhotoDirectory -Cmdlet $PSCmdlet -Server $Server -Credential $Credential `
-                            -SearchBase $SearchBase -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes
-                    }
-                    $state = Start-UserPhotoJob -Cmdlet $PSCmdlet -Client $client -Directory $directory -Activity 'Publishing profile photos' `
-                        -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop
-                } finally {
-                    # The job holds its own reference to the directory connection.
-                    if ($directory) { $directory.Dispose() }
-                }
+                $state = Start-UserPhotoTargetJob -Cmdlet $PSCmdlet -Target $Target -Server $Server -Credential $Credential `
+                    -SearchBase $SearchBase -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes `
+                    -Activity 'Publishing profile photos' -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop
             }
             Add-UserPhotoJobItem -State $state -Cmdlet $PSCmdlet -User $User -Source $source
             Receive-UserPhotoJob -State $state -Cmdlet $PSCmdlet

@@ -1,26 +1,49 @@
 function Sync-UserPhoto {
     <#
     .SYNOPSIS
-    Brings Microsoft 365 profile photos in line with a folder or CSV feed, incrementally.
+    Brings Microsoft 365 and/or Active Directory profile photos in line with a folder or CSV feed, incrementally.
 
     .DESCRIPTION
     Runs a bulk upload over a feed: a folder where each file is named after its user
-    (adele.vance@contoso.com.jpg), or a CSV with a user column (UserPrincipalName, UPN,
-    Identity, User, Id, ObjectId or Mail) and a path column (Path, FullName, Photo,
-    PhotoPath or File; relative paths are relative to the CSV). Every photo is rendered for
-    Graph and uploaded through one native job, with progress and one result per user.
+    (adele.vance@contoso.com.jpg; .jpg, .jpeg, .jfif, .png, .gif, .bmp and .webp files), or
+    a CSV with a user column (the first of UserPrincipalName, UPN, Identity, User, Id,
+    ObjectId and Mail, case-insensitive) and a path column (the first of Path, FullName,
+    Photo, PhotoPath and File; relative paths are relative to the CSV's folder). Rows with
+    neither a user nor a path are skipped. The feed is read by the native library with the
+    same rules as `userphoto sync --csv/--folder`, so a feed that works with the CLI works
+    here. A feed that cannot be read, or a CSV without the columns, is a terminating error
+    (UserPhoto.Io, UserPhoto.InvalidOptions) naming the file and the columns looked for.
+
+    Every photo is rendered once and published through one native job, with progress and
+    one result per user and destination: to Microsoft Graph (-Target Graph, the default,
+    through the Connect-UserPhoto connection), to the users' thumbnailPhoto in on-premises
+    Active Directory (-Target ActiveDirectory, with -Server and -Credential as for
+    Publish-UserPhoto: 96 x 96 JPEG within -MaxBytes, written over LDAPS or StartTLS and
+    read back), or both.
 
     With -JournalPath the run is incremental and resumable: the journal keeps each user's
-    source and rendition hashes, so unchanged photos are skipped (Status Unchanged) and a
-    run that was killed resumes without uploading anyone twice. -ReportPath writes the
-    results as CSV. Failed users are non-terminating errors (UserPhoto.<Reason>, the user
-    as target), as with Publish-UserPhoto.
+    source and rendition hashes per destination, so unchanged photos are skipped (Status
+    Unchanged) and a run that was killed resumes without uploading anyone twice.
+
+    -ReportPath (CSV) and -ReportJsonPath (JSON, with a summary) are written by the native
+    job when the run ends, with the columns of `userphoto sync --report-csv/--report-json`:
+    user, destination, status, bytes, width, height, quality, attempts, error_code, error,
+    source. A report that cannot be written is a non-terminating UserPhoto.ReportNotWritten
+    error (the photos are published regardless). A run stopped early (Ctrl+C or a
+    terminating error) still writes its reports when the uploads already running end within
+    10 seconds; the users not started are in them as skipped (cancelled).
+
+    Failed users are non-terminating errors (UserPhoto.<Reason>, the user as target), as
+    with Publish-UserPhoto; a domain controller that refuses the credentials or its
+    certificate stops the run (the remaining users are reported Skipped). -WhatIf lists the
+    users without publishing anything and -Confirm asks once per user. Ctrl+C cancels the
+    job: users not started are not published; uploads already running finish.
 
     .PARAMETER CsvPath
     The CSV feed.
 
     .PARAMETER Folder
-    The folder feed: JPEG, PNG, GIF, BMP and WebP files named <user>.<extension>.
+    The folder feed: photo files named <user>.<extension>.
 
     .PARAMETER UserColumn
     The CSV column holding the user, when it is not one of the usual names.
@@ -28,11 +51,47 @@ function Sync-UserPhoto {
     .PARAMETER PathColumn
     The CSV column holding the photo path, when it is not one of the usual names.
 
+    .PARAMETER Target
+    Where to publish: Graph (default, through the Connect-UserPhoto connection),
+    ActiveDirectory (thumbnailPhoto over LDAP, with -Server and -Credential), or both.
+
+    .PARAMETER Credential
+    Active Directory: the account to bind with (svc-photos@corp.example, CORP\svc-photos or
+    a distinguished name). Required for the ActiveDirectory target. Its password is handed
+    to the native library without becoming a plain string and never appears in output,
+    verbose messages or errors.
+
+    .PARAMETER Server
+    Active Directory: the domain controller or domain (dc1.corp.example, corp.example:636),
+    reached over LDAPS on port 636; or a full ldaps:// or ldap:// URL, taken as it is.
+    Default: the USERDNSDOMAIN environment variable of a domain-joined Windows machine.
+
+    .PARAMETER SearchBase
+    Active Directory: the distinguished name under which users are looked up
+    (OU=Staff,DC=corp,DC=example). Default: the whole domain.
+
+    .PARAMETER CaCertificatePath
+    Active Directory: a PEM file with the certificate authority that issued the domain
+    controller's certificate, when it is not in the system's trust store. Certificates are
+    always verified.
+
+    .PARAMETER StartTls
+    Active Directory: connect to port 389 and upgrade with StartTLS instead of LDAPS.
+    Plain, unencrypted LDAP is never used.
+
+    .PARAMETER MaxBytes
+    Active Directory: the thumbnailPhoto byte budget, 1024 to 102400 (default 10240).
+
     .PARAMETER JournalPath
     The SQLite journal that makes runs incremental and resumable (created when missing).
 
     .PARAMETER ReportPath
-    A CSV file to write the per-user results to.
+    A CSV file the run's per-user results are written to when it ends (the columns of
+    `userphoto sync --report-csv`).
+
+    .PARAMETER ReportJsonPath
+    A JSON file the run's summary and per-user results are written to when it ends (as
+    `userphoto sync --report-json` writes it).
 
     .PARAMETER Force
     Upload every photo, even those the journal says are unchanged.
@@ -46,13 +105,24 @@ function Sync-UserPhoto {
     .EXAMPLE
     Sync-UserPhoto -CsvPath .\hr-export.csv -JournalPath .\photos.sqlite -ReportPath .\report.csv
 
-    Uploads new and changed photos listed in an HR export; run it again and nothing is uploaded twice.
+    Uploads new and changed photos listed in an HR export (columns UserPrincipalName and
+    Path) and writes a CSV report; run it again and nothing is uploaded twice.
 
     .EXAMPLE
-    Connect-UserPhoto -TenantId contoso.onmicrosoft.com -ClientId $appId -CertificatePath C:\Jobs\app.pem
-    Sync-UserPhoto -Folder \\fileserver\photos -JournalPath C:\Jobs\photos.sqlite | Where-Object Status -eq 'Failed'
+    Connect-UserPhoto -TenantId contoso.onmicrosoft.com -ClientId $appId -CertificateThumbprint $thumb
+    Sync-UserPhoto -Folder \\fileserver\photos -JournalPath C:\Jobs\photos.sqlite -ReportJsonPath C:\Jobs\report.json |
+        Where-Object Status -eq 'Failed'
 
-    A scheduled job over a shared folder, with a certificate, listing only the failures.
+    A scheduled job over a shared folder, with a certificate, listing only the failures and
+    keeping a JSON report.
+
+    .EXAMPLE
+    $cred = Get-Credential CORP\svc-photos
+    Sync-UserPhoto -CsvPath .\hr-export.csv -Target Graph, ActiveDirectory -Server dc1.corp.example -Credential $cred `
+        -CaCertificatePath .\corp-root-ca.pem -JournalPath .\photos.sqlite -ReportPath .\report.csv
+
+    Keeps Microsoft 365 photos and on-premises thumbnailPhotos in line with one feed (two
+    results per user, Destination graph and ad).
 
     .EXAMPLE
     Sync-UserPhoto -CsvPath .\feed.csv -UserColumn EmployeeEmail -PathColumn PictureFile -WhatIf
@@ -60,8 +130,9 @@ function Sync-UserPhoto {
     Shows which users a CSV with its own column names would update.
 
     .OUTPUTS
-    UserPhoto.PublishResult, one per user: User, Destination, Status (Uploaded, Unchanged,
-    Failed, Skipped), Source, Bytes, Width, Height, Quality, Attempts, ErrorCode, Error.
+    UserPhoto.PublishResult, one per user and destination: User, Destination (graph or ad),
+    Status (Uploaded, Unchanged, Failed, Skipped), Source, Bytes, Width, Height, Quality,
+    Attempts, ErrorCode, Error.
     #>
     [CmdletBinding(DefaultParameterSetName = 'Csv', SupportsShouldProcess, ConfirmImpact = 'Medium')]
     [OutputType('UserPhoto.PublishResult')]
@@ -78,9 +149,29 @@ function Sync-UserPhoto {
         [Parameter(ParameterSetName = 'Csv')]
         [string]$PathColumn,
 
+        [ValidateSet('Graph', 'ActiveDirectory')]
+        [string[]]$Target = 'Graph',
+
+        [System.Management.Automation.PSCredential]
+        [System.Management.Automation.Credential()]
+        $Credential = [System.Management.Automation.PSCredential]::Empty,
+
+        [string]$Server,
+
+        [string]$SearchBase,
+
+        [string]$CaCertificatePath,
+
+        [switch]$StartTls,
+
+        [ValidateRange(1024, 102400)]
+        [int]$MaxBytes,
+
         [string]$JournalPath,
 
         [string]$ReportPath,
+
+        [string]$ReportJsonPath,
 
         [switch]$Force,
 
@@ -90,63 +181,53 @@ function Sync-UserPhoto {
         [ValidateSet('Centre', 'None')]
         [string]$Crop
     )
-    # The feed as (User, Path) items.
+    # The feed as (user, path) items, read by the library with the CLI's rules.
     if ($PSCmdlet.ParameterSetName -eq 'Folder') {
-        $dir = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Folder)
-        $items = Get-ChildItem -LiteralPath $dir -File |
-            Where-Object { $_.Extension -match '^\.(jpe?g|png|gif|bmp|webp)$' } |
-            ForEach-Object { New-Object psobject -Property @{ User = $_.BaseName; Path = $_.FullName } }
+        $feedPath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Folder)
+        $spec = @{ folder = $feedPath }
     } else {
-        $csv = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($CsvPath)
-        $rows = @(Import-Csv -LiteralPath $csv)
-        $columns = @()
-        if ($rows.Count) { $columns = @($rows[0].PSObject.Properties.Name) }
-        $pick = {
-            param($given, $names, $what)
-            if ($given) { $names = @($given) }
-            foreach ($n in $names) { foreach ($c in $columns) { if ($c -eq $n) { return $c } } }
-            if ($rows.Count) {
-                $PSCmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'invalid-options' -TargetObject $csv `
-                    -Message ("{0}: no {1} column (looked for {2})" -f $csv, $what, ($names -join ', '))))
-            }
-        }
-        $userCol = & $pick $UserColumn @('UserPrincipalName', 'UPN', 'Identity', 'User', 'Id', 'ObjectId', 'Mail') 'user'
-        $pathCol = & $pick $PathColumn @('Path', 'FullName', 'Photo', 'PhotoPath', 'File') 'path'
-        $base = Split-Path -Parent $csv
-        $items = foreach ($row in $rows) {
-            $p = $row.$pathCol
-            if ($p -and -not [IO.Path]::IsPathRooted($p)) { $p = Join-Path $base $p }
-            New-Object psobject -Property @{ User = $row.$userCol; Path = $p }
-        }
+        $feedPath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($CsvPath)
+        $spec = @{ csv = $feedPath }
+        if ($UserColumn) { $spec.user_column = $UserColumn }
+        if ($PathColumn) { $spec.path_column = $PathColumn }
     }
-    if ($JournalPath) { $JournalPath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($JournalPath) }
+    try {
+        $feedJson = [UserPhoto.Native.Api]::ReadFeed((ConvertTo-Json -InputObject $spec -Compress))
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $feedPath))
+    }
+    # ForEach-Object unrolls the array, which Windows PowerShell's ConvertFrom-Json writes as one object.
+    $items = @(ConvertFrom-Json -InputObject $feedJson | ForEach-Object { $_ })
+    Write-Verbose ('Feed {0}: {1} users' -f $feedPath, $items.Count)
+    $resolve = { param($p) if ($p) { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($p) } }
+    $JournalPath = & $resolve $JournalPath
+    $ReportPath = & $resolve $ReportPath
+    $ReportJsonPath = & $resolve $ReportJsonPath
+    $action = Get-UserPhotoTargetAction -Target $Target
 
-    $results = New-Object System.Collections.Generic.List[object]
     $state = $null
     try {
         foreach ($item in $items) {
-            if (-not $item.User -or -not $item.Path) {
-                $PSCmdlet.WriteError((New-UserPhotoErrorRecord -Reason 'invalid-options' -TargetObject $item.User `
-                    -Message ("Feed row without a user or a path: user '{0}', path '{1}'" -f $item.User, $item.Path)))
+            if (-not $item.user) {
+                $PSCmdlet.WriteError((New-UserPhotoErrorRecord -Reason 'invalid-options' -TargetObject $item.path `
+                    -Message ("Feed row without a user, for photo '{0}'" -f $item.path)))
                 continue
             }
-            if (-not $PSCmdlet.ShouldProcess($item.User, 'Upload profile photo to Microsoft Graph')) { continue }
+            if (-not $PSCmdlet.ShouldProcess($item.user, $action)) { continue }
             if (-not $state) {
-                $state = Start-UserPhotoJob -Cmdlet $PSCmdlet -Client (Get-UserPhotoClient -Cmdlet $PSCmdlet) -Activity 'Synchronising profile photos' `
-                    -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop
+                $state = Start-UserPhotoTargetJob -Cmdlet $PSCmdlet -Target $Target -Server $Server -Credential $Credential `
+                    -SearchBase $SearchBase -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes `
+                    -Activity 'Synchronising profile photos' -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit `
+                    -Crop $Crop -ReportCsvPath $ReportPath -ReportJsonPath $ReportJsonPath
             }
-            $source = New-Object psobject -Property @{ Path = $item.Path; Bytes = $null }
-            Add-UserPhotoJobItem -State $state -Cmdlet $PSCmdlet -User $item.User -Source $source
-            Receive-UserPhotoJob -State $state -Cmdlet $PSCmdlet | ForEach-Object { $results.Add($_); $_ }
+            $source = New-Object psobject -Property @{ Path = $item.path; Bytes = $null }
+            Add-UserPhotoJobItem -State $state -Cmdlet $PSCmdlet -User $item.user -Source $source
+            Receive-UserPhotoJob -State $state -Cmdlet $PSCmdlet
         }
-        if ($state) {
-            Complete-UserPhotoJob -State $state -Cmdlet $PSCmdlet | ForEach-Object { $results.Add($_); $_ }
-        }
+        if ($state) { Complete-UserPhotoJob -State $state -Cmdlet $PSCmdlet }
     } finally {
-        # Also reached on Ctrl+C: freeing the job cancels what has not started.
+        # Also reached on Ctrl+C: freeing the job cancels what has not started (after letting
+        # it write the reports, when there are any).
         Stop-UserPhotoJob -State $state
-        if ($ReportPath -and $results.Count) {
-            $results | Export-Csv -LiteralPath $PSCmdlet.GetUnresolvedProviderPathFromPSPath($ReportPath) -NoTypeInformation -Encoding UTF8
-        }
     }
 }

@@ -251,6 +251,9 @@ namespace UserPhoto.Native
         // Api.StartJobTo keeps both alive across the call.
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern UpStatus up_job_start_to(IntPtr graph, IntPtr directory, byte[] optionsJson, out UpJobHandle outJob);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_feed_read(byte[] feedJson, out UpBufferHandle outItems);
     }
 
     // The renditions of one photo, copied out of the native handle.
@@ -599,6 +602,16 @@ namespace UserPhoto.Native
                 if (graphRef) graph.DangerousRelease();
                 if (directoryRef) directory.DangerousRelease();
             }
+        }
+
+        // The items of a CSV or folder feed, read with the rules of `userphoto sync`:
+        // {"csv": path, "user_column": null, "path_column": null} or {"folder": path} in,
+        // [{"user": "...", "path": "..."}, ...] out, in feed order.
+        public static string ReadFeed(string feedJson)
+        {
+            UpBufferHandle items;
+            Check(NativeMethods.up_feed_read(Utf8Z(feedJson), out items));
+            return TakeString(items);
         }
 
         // Waits up to timeoutMs for the job's next event. Returns false once the job has
