@@ -349,15 +349,14 @@ up_status up_photo_download(const up_client *client, const char *user, up_buffer
 up_status up_photo_remove(const up_client *client, const char *user);
 
 // Start a bulk job on `client`. `options_json` (or NULL):
-// {"force": false, "journal": "path/to/journal.sqlite" | null, "workers": 8, "render": {pipeline options},
+// {"force": false, "journal": "path/to/journal.sqlite" | null,
+//  "workers": photos rendered at once (default: one per CPU), "render": {pipeline options},
 //  "report_csv": "path" | null, "report_json": "path" | null}.
 // The reports (one row per result, as `userphoto sync` writes them) are written when the job
 // finishes, before its "finished" event; a report that could not be written is named in that
 // event's "report_error".
 // `out_job` must not be NULL; on success receives a job to free with up_job_free.
-up_status up_job_start(const up_client *client,
-                       const char *options_json,
-                       up_job **out_job);
+up_status up_job_start(const up_client *client, const char *options_json, up_job **out_job);
 
 // Queue a photo from memory (the bytes are copied). Fails after up_job_close.
 up_status up_job_add_bytes(const up_job *job, const char *user, const uint8_t *data, size_t len);

@@ -406,6 +406,65 @@ fn a_cancelled_job_still_reports_every_user() {
     unsafe { up_client_free(c) };
 }
 
+/// Cancelled mid-run: users already rendered and waiting for an upload slot are not
+/// uploaded; only those whose upload had started finish.
+#[test]
+fn a_cancel_mid_run_stops_users_waiting_for_an_upload_slot() {
+    let emu = emulator(30);
+    emu.set_faults(Faults {
+        seed: 2,
+        p_slow: 1.0,
+        slow_ms: 150,
+        ..Default::default()
+    });
+    let c = client(&emu);
+    let mut job = null_mut();
+    assert_eq!(unsafe { up_job_start(c, null(), &mut job) }, UP_STATUS_OK);
+    let photo = common::fixture("Landscape_0.jpg");
+    for i in 0..30 {
+        let user = CString::new(format!("user{i}@contoso.com")).unwrap();
+        assert_eq!(
+            unsafe { up_job_add_bytes(job, user.as_ptr(), photo.as_ptr(), photo.len()) },
+            UP_STATUS_OK
+        );
+    }
+    assert_eq!(unsafe { up_job_close(job) }, UP_STATUS_OK);
+    let (mut uploaded, mut cancelled, mut cancel_sent) = (0u64, 0u64, false);
+    loop {
+        let mut ev = null_mut();
+        match unsafe { up_job_poll(job, 500, &mut ev) } {
+            UP_STATUS_OK if ev.is_null() => {}
+            UP_STATUS_OK => {
+                let v: serde_json::Value = serde_json::from_slice(&take(ev)).unwrap();
+                if v["event"] != "result" {
+                    continue;
+                }
+                match (v["status"].as_str().unwrap(), v["error_code"].as_str()) {
+                    ("uploaded", _) => uploaded += 1,
+                    ("skipped", Some("cancelled")) => cancelled += 1,
+                    other => panic!("unexpected result {other:?}: {v}"),
+                }
+                if !cancel_sent {
+                    assert_eq!(unsafe { up_job_cancel(job) }, UP_STATUS_OK);
+                    cancel_sent = true;
+                }
+            }
+            UP_STATUS_JOB_FINISHED => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(uploaded + cancelled, 30);
+    // At the first result at most 4 uploads (the client's limit) were under way, and a few
+    // more may have taken a freed slot before the cancel landed.
+    assert!(
+        uploaded <= 10,
+        "{uploaded} uploaded after a cancel at the first result"
+    );
+    assert_eq!(emu.stats().successful_puts, uploaded);
+    unsafe { up_job_free(job) };
+    unsafe { up_client_free(c) };
+}
+
 #[test]
 fn bad_configuration_null_and_wrong_handles() {
     let emu = emulator(1);

@@ -257,7 +257,8 @@ pub unsafe extern "C" fn up_photo_remove(
 }
 
 /// Start a bulk job on `client`. `options_json` (or NULL):
-/// {"force": false, "journal": "path/to/journal.sqlite" | null, "workers": 8, "render": {pipeline options},
+/// {"force": false, "journal": "path/to/journal.sqlite" | null,
+///  "workers": photos rendered at once (default: one per CPU), "render": {pipeline options},
 ///  "report_csv": "path" | null, "report_json": "path" | null}.
 /// The reports (one row per result, as `userphoto sync` writes them) are written when the job
 /// finishes, before its "finished" event; a report that could not be written is named in that

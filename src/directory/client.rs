@@ -75,6 +75,7 @@ struct Inner {
     base: Mutex<Option<String>>,
     conn: Mutex<Option<Ldap>>,
     permits: Semaphore,
+    max_concurrency: usize,
     target: Target,
     connect_timeout: Duration,
     op_timeout: Duration,
@@ -234,6 +235,7 @@ impl DirectoryClient {
                 base: Mutex::new(None),
                 conn: Mutex::new(None),
                 permits: Semaphore::new(config.max_concurrency),
+                max_concurrency: config.max_concurrency,
                 target,
                 connect_timeout: Duration::from_secs(config.connect_timeout_secs.max(1)),
                 op_timeout: Duration::from_secs(config.timeout_secs.max(1)),
@@ -244,6 +246,11 @@ impl DirectoryClient {
     /// [`DirectoryClient::new`] from the JSON documented on [`DirectoryConfig`].
     pub fn from_json(json: &str) -> Result<Self> {
         Self::new(DirectoryConfig::from_json(json)?)
+    }
+
+    /// LDAP operations in flight at most.
+    pub fn max_concurrency(&self) -> usize {
+        self.inner.max_concurrency
     }
 
     /// `host:port` of the domain controller.

@@ -100,6 +100,7 @@ struct Inner {
     auth: Auth,
     token: Mutex<Option<Token>>,
     permits: Semaphore,
+    max_concurrency: usize,
     retry: RetryPolicy,
     /// When the service last said to come back: every request of this client waits until
     /// then, so workers resume together instead of each learning the wait by a 429 of its own.
@@ -334,10 +335,16 @@ impl GraphClient {
                 auth,
                 token: Mutex::new(None),
                 permits: Semaphore::new(config.max_concurrency),
+                max_concurrency: config.max_concurrency,
                 retry: config.retry,
                 resume_at: std::sync::Mutex::new(None),
             }),
         })
+    }
+
+    /// Requests in flight at most.
+    pub fn max_concurrency(&self) -> usize {
+        self.inner.max_concurrency
     }
 
     pub fn graph_endpoint(&self) -> &str {

@@ -2,10 +2,15 @@
 //! user, the source and rendition hashes and the last outcome. A row is written as
 //! `uploading` before the upload starts, so a run killed mid-upload is resumed by checking
 //! the destination instead of uploading blindly again.
+//!
+//! A run reaches it through [`JournalThread`]: SQLite and its fsyncs stay off the async
+//! runtime, and the writes that queue up while one transaction commits share the next one.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
 
@@ -52,7 +57,7 @@ impl Journal {
         })
     }
 
-    fn fail(&self, e: rusqlite::Error) -> Error {
+    fn fail(&self, e: impl std::fmt::Display) -> Error {
         Error::Journal {
             path: self.path.display().to_string(),
             detail: e.to_string(),
@@ -100,6 +105,132 @@ impl Journal {
             .map(|_| ())
             .map_err(|e| self.fail(e))
     }
+
+    /// Serve requests until every [`JournalThread`] handle is gone: whatever queued up while
+    /// the last transaction committed goes into the next one (group commit).
+    fn serve(self, requests: mpsc::Receiver<Request>) {
+        while let Ok(first) = requests.recv() {
+            let batch: Vec<Request> = std::iter::once(first).chain(requests.try_iter()).collect();
+            self.apply(batch);
+        }
+    }
+
+    /// One transaction for a batch, in order: reads are answered at once, writes once the
+    /// commit is on disk.
+    fn apply(&self, batch: Vec<Request>) {
+        // If BEGIN fails, every write commits on its own: slower, just as durable.
+        let transaction = self.conn.unchecked_transaction().ok();
+        let mut written = Vec::new();
+        for request in batch {
+            match request {
+                Request::Get {
+                    destination,
+                    user,
+                    reply,
+                } => {
+                    let _ = reply.send(self.get(destination, &user));
+                }
+                Request::Record {
+                    destination,
+                    user,
+                    entry,
+                    bytes,
+                    error_code,
+                    reply,
+                } => {
+                    let outcome = self.record(destination, &user, &entry, bytes, error_code);
+                    written.push((reply, outcome));
+                }
+            }
+        }
+        let committed = transaction.map_or(Ok(()), |t| t.commit().map_err(|e| e.to_string()));
+        for (reply, outcome) in written {
+            let _ = reply.send(outcome.and_then(|()| committed.clone().map_err(|e| self.fail(e))));
+        }
+    }
+}
+
+enum Request {
+    Get {
+        destination: &'static str,
+        user: String,
+        reply: oneshot::Sender<Result<Option<Entry>>>,
+    },
+    Record {
+        destination: &'static str,
+        user: String,
+        entry: Entry,
+        bytes: Option<u64>,
+        error_code: Option<&'static str>,
+        reply: oneshot::Sender<Result<()>>,
+    },
+}
+
+/// A [`Journal`] on a thread of its own, for async callers. A write returns once it is
+/// durable; the thread ends when the handle is dropped.
+pub struct JournalThread {
+    requests: mpsc::Sender<Request>,
+    path: String,
+}
+
+impl JournalThread {
+    pub fn start(journal: Journal) -> Result<Self> {
+        let path = journal.path.display().to_string();
+        let (requests, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("userphoto-journal".into())
+            .spawn(move || journal.serve(queue))
+            .map_err(|e| Error::Journal {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
+        Ok(JournalThread { requests, path })
+    }
+
+    pub async fn get(&self, destination: &'static str, user: &str) -> Result<Option<Entry>> {
+        let (reply, answer) = oneshot::channel();
+        self.ask(
+            Request::Get {
+                destination,
+                user: user.to_string(),
+                reply,
+            },
+            answer,
+        )
+        .await
+    }
+
+    pub async fn record(
+        &self,
+        destination: &'static str,
+        user: &str,
+        entry: Entry,
+        bytes: Option<u64>,
+        error_code: Option<&'static str>,
+    ) -> Result<()> {
+        let (reply, answer) = oneshot::channel();
+        self.ask(
+            Request::Record {
+                destination,
+                user: user.to_string(),
+                entry,
+                bytes,
+                error_code,
+                reply,
+            },
+            answer,
+        )
+        .await
+    }
+
+    async fn ask<T>(&self, request: Request, answer: oneshot::Receiver<Result<T>>) -> Result<T> {
+        let gone = || Error::Journal {
+            path: self.path.clone(),
+            detail: "the journal thread stopped".into(),
+        };
+        self.requests.send(request).map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
 }
 
 #[cfg(test)]
@@ -124,5 +255,38 @@ mod tests {
         let j = Journal::open(&path).unwrap();
         assert_eq!(j.get("graph", "zoë@contoso.com").unwrap(), Some(e));
         assert_eq!(j.get("ad", "zoë@contoso.com").unwrap(), None);
+    }
+
+    #[test]
+    fn the_thread_answers_writes_made_together_once_committed() {
+        let dir = std::env::temp_dir().join(format!("up-journal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("thread.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let entry = |status: &str| Entry {
+            source_hash: "s".into(),
+            rendition_hash: "r".into(),
+            status: status.into(),
+        };
+        let t = JournalThread::start(Journal::open(&path).unwrap()).unwrap();
+        crate::graph::runtime().block_on(async {
+            let (a, b, c) = tokio::join!(
+                t.record("graph", "a@contoso.com", entry("uploading"), None, None),
+                t.record("graph", "b@contoso.com", entry("uploaded"), Some(9), None),
+                t.record("ad", "a@contoso.com", entry("failed"), None, Some("io")),
+            );
+            a.unwrap();
+            b.unwrap();
+            c.unwrap();
+            let a = t.get("graph", "A@Contoso.com").await.unwrap();
+            assert_eq!(a, Some(entry("uploading")));
+        });
+        drop(t);
+        let j = Journal::open(&path).unwrap();
+        assert_eq!(
+            j.get("graph", "b@contoso.com").unwrap(),
+            Some(entry("uploaded"))
+        );
+        assert_eq!(j.get("ad", "a@contoso.com").unwrap(), Some(entry("failed")));
     }
 }

@@ -29,6 +29,11 @@ use crate::graph::{runtime, GraphClient};
 use crate::photo::{Options, Rendition};
 use crate::targets::{TargetRequest, TargetSpecRequest, AD_THUMBNAIL, GRAPH};
 
+/// Users rendered and waiting for an upload beyond the ones rendering: enough for a whole
+/// throttle window's worth to go out when a Retry-After pause ends; bounded because each
+/// holds its renditions in memory (a `graph` rendition is typically 50-300 KB).
+pub const RENDERED_AHEAD: usize = 64;
+
 /// The destination name used in journals and results.
 pub const GRAPH_DESTINATION: &str = "graph";
 /// The destination name of on-premises AD `thumbnailPhoto` in journals and results.
@@ -81,8 +86,10 @@ pub struct SyncOptions {
     pub journal: Option<PathBuf>,
     /// Pipeline options; the targets are replaced by the destinations' profiles.
     pub render: Options,
-    /// Users worked on at once (rendering overlaps uploads; uploads are further limited by
-    /// the client's max_concurrency).
+    /// Photos rendered at once; by default one per CPU, since rendering is CPU-bound and more
+    /// at once only takes CPU from the uploads. Rendering runs ahead of uploading: up to
+    /// [`RENDERED_AHEAD`] more users may be rendered and waiting for an upload slot (uploads
+    /// are limited by the client's max_concurrency), so that uploads do not wait for it.
     pub workers: usize,
 }
 
@@ -92,7 +99,7 @@ impl Default for SyncOptions {
             force: false,
             journal: None,
             render: Options::default(),
-            workers: 8,
+            workers: std::thread::available_parallelism().map_or(4, |n| n.get()),
         }
     }
 }
@@ -156,9 +163,47 @@ struct Context {
     destinations: Destinations,
     options: Options,
     force: bool,
-    journal: Option<Mutex<journal::Journal>>,
+    journal: Option<journal::JournalThread>,
+    rendering: Semaphore,
+    /// Upload slots per destination, as many as its client has requests in flight. A user
+    /// takes one before its last cancel check and its "uploading" mark, so users rendered
+    /// ahead wait here, where a cancel still stops them, not inside the client.
+    graph_slots: Semaphore,
+    directory_slots: Semaphore,
     seen: Mutex<HashSet<String>>,
     cancel: Arc<AtomicBool>,
+}
+
+impl Context {
+    /// What the journal remembers of this user at this destination.
+    async fn previous(
+        &self,
+        destination: &'static str,
+        user: &str,
+    ) -> Result<Option<journal::Entry>> {
+        match &self.journal {
+            Some(j) => j.get(destination, user).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Record an outcome in the journal; returns once it is durable.
+    async fn record(
+        &self,
+        destination: &'static str,
+        user: &str,
+        entry: journal::Entry,
+        bytes: u64,
+        error_code: Option<&'static str>,
+    ) -> Result<()> {
+        match &self.journal {
+            Some(j) => {
+                j.record(destination, user, entry, Some(bytes), error_code)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
 }
 
 /// A running bulk job.
@@ -185,9 +230,8 @@ impl Job {
         let journal = options
             .journal
             .as_deref()
-            .map(journal::Journal::open)
-            .transpose()?
-            .map(Mutex::new);
+            .map(|path| journal::Journal::open(path).and_then(journal::JournalThread::start))
+            .transpose()?;
         let mut render = options.render;
         render.targets = Vec::new();
         if destinations.graph.is_some() {
@@ -201,18 +245,33 @@ impl Job {
                 quality: None,
             }));
         }
+        let graph_slots = Semaphore::new(
+            destinations
+                .graph
+                .as_ref()
+                .map_or(1, GraphClient::max_concurrency),
+        );
+        let directory_slots = Semaphore::new(
+            destinations
+                .directory
+                .as_ref()
+                .map_or(1, DirectoryClient::max_concurrency),
+        );
         let cancel = Arc::new(AtomicBool::new(false));
         let ctx = Arc::new(Context {
             destinations,
             options: render,
             force: options.force,
             journal,
+            rendering: Semaphore::new(options.workers.max(1)),
+            graph_slots,
+            directory_slots,
             seen: Mutex::new(HashSet::new()),
             cancel: cancel.clone(),
         });
         let (item_tx, mut item_rx) = tokio::sync::mpsc::unbounded_channel::<Item>();
         let (event_tx, event_rx) = mpsc::channel::<Event>();
-        let workers = Arc::new(Semaphore::new(options.workers.max(1)));
+        let in_progress = Arc::new(Semaphore::new(options.workers.max(1) + RENDERED_AHEAD));
         runtime().spawn(async move {
             let submitted = Arc::new(AtomicU64::new(0));
             let done = Arc::new(AtomicU64::new(0));
@@ -220,7 +279,7 @@ impl Job {
             let mut tasks = tokio::task::JoinSet::new();
             while let Some(item) = item_rx.recv().await {
                 submitted.fetch_add(1, Ordering::SeqCst);
-                let Ok(permit) = workers.clone().acquire_owned().await else {
+                let Ok(permit) = in_progress.clone().acquire_owned().await else {
                     break;
                 };
                 let (ctx, tx, done, submitted, summary) = (
@@ -385,12 +444,21 @@ async fn process(ctx: &Context, item: Item) -> Vec<UserResult> {
         );
     }
     let failed = |mut r: UserResult, e: &Error| {
-        r.status = Status::Failed;
+        // Cancelled while rendered and waiting for an upload slot: skipped, like the users
+        // not started yet.
+        r.status = match e {
+            Error::Cancelled => Status::Skipped,
+            _ => Status::Failed,
+        };
         r.error_code = Some(e.code());
         r.error = Some(e.to_string());
         r
     };
-    let (source_hash, renditions) = match render_item(ctx, &item).await {
+    let rendered = {
+        let _rendering = ctx.rendering.acquire().await;
+        render_item(ctx, &item).await
+    };
+    let (source_hash, renditions) = match rendered {
         Ok(v) => v,
         Err(e) => return each(&failed(r, &e)),
     };
@@ -466,13 +534,7 @@ async fn upload_one(
     r.height = Some(rendition.height);
     r.quality = Some(rendition.quality);
     let rendition_hash = sha256_hex(&rendition.data);
-    let previous = match &ctx.journal {
-        Some(j) => j
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(GRAPH_DESTINATION, &item.user)?,
-        None => None,
-    };
+    let previous = ctx.previous(GRAPH_DESTINATION, &item.user).await?;
     if let Some(prev) = &previous {
         if !ctx.force && prev.status == "uploaded" && prev.source_hash == source_hash {
             return Ok(Status::Unchanged);
@@ -483,18 +545,14 @@ async fn upload_one(
         rendition_hash: rendition_hash.clone(),
         status: status.into(),
     };
-    let bytes = rendition.bytes;
-    let mark = |status: &str, code: Option<&str>| -> Result<()> {
-        match &ctx.journal {
-            Some(j) => j.lock().unwrap_or_else(|p| p.into_inner()).record(
-                GRAPH_DESTINATION,
-                &item.user,
-                &entry(status),
-                Some(bytes),
-                code,
-            ),
-            None => Ok(()),
-        }
+    let mark = |status: &str, code| {
+        ctx.record(
+            GRAPH_DESTINATION,
+            &item.user,
+            entry(status),
+            rendition.bytes,
+            code,
+        )
     };
     // A previous run died during this very upload: the photo may have arrived. Look before
     // uploading it a second time.
@@ -504,7 +562,7 @@ async fn upload_one(
     {
         if let Ok((current, _)) = client.get_photo(&item.user).await {
             if sha256_hex(&current) == rendition_hash {
-                mark("uploaded", None)?;
+                mark("uploaded", None).await?;
                 return Ok(Status::Uploaded);
             }
         }
@@ -512,19 +570,32 @@ async fn upload_one(
     if ctx.cancel.load(Ordering::SeqCst) {
         return Err(Error::Cancelled);
     }
-    mark("uploading", None)?;
-    match client
-        .put_photo(&item.user, Bytes::from(rendition.data))
+    // Marked while waiting for a slot, so the commit is off the upload's path. A user
+    // cancelled in the queue keeps the mark: the next run looks before uploading, as after
+    // a crash.
+    mark("uploading", None).await?;
+    let slot = ctx
+        .graph_slots
+        .acquire()
         .await
-    {
+        .map_err(|_| Error::Cancelled)?;
+    if ctx.cancel.load(Ordering::SeqCst) {
+        return Err(Error::Cancelled);
+    }
+    let uploaded = client
+        .put_photo(&item.user, Bytes::from(rendition.data))
+        .await;
+    // The next user may start while this outcome is committed.
+    drop(slot);
+    match uploaded {
         Ok(outcome) => {
             r.attempts = outcome.attempts;
-            mark("uploaded", None)?;
+            mark("uploaded", None).await?;
             Ok(Status::Uploaded)
         }
         Err(e) => {
             let code = e.code();
-            mark("failed", Some(code))?;
+            mark("failed", Some(code)).await?;
             Err(e)
         }
     }
@@ -545,51 +616,48 @@ async fn write_directory(
     r.width = Some(rendition.width);
     r.height = Some(rendition.height);
     r.quality = Some(rendition.quality);
-    let entry = journal::Entry {
-        source_hash: source_hash.to_string(),
-        rendition_hash: sha256_hex(&rendition.data),
-        status: String::new(),
-    };
-    let journal = |status: &str, code: Option<&str>| -> Result<()> {
-        match &ctx.journal {
-            Some(j) => j.lock().unwrap_or_else(|p| p.into_inner()).record(
-                DIRECTORY_DESTINATION,
-                &item.user,
-                &journal::Entry {
-                    status: status.into(),
-                    ..entry.clone()
-                },
-                Some(rendition.bytes),
-                code,
-            ),
-            None => Ok(()),
-        }
+    let rendition_hash = sha256_hex(&rendition.data);
+    let journal = |status: &str, code| {
+        let entry = journal::Entry {
+            source_hash: source_hash.to_string(),
+            rendition_hash: rendition_hash.clone(),
+            status: status.into(),
+        };
+        ctx.record(
+            DIRECTORY_DESTINATION,
+            &item.user,
+            entry,
+            rendition.bytes,
+            code,
+        )
     };
     if !ctx.force {
-        if let Some(j) = &ctx.journal {
-            let prev = j
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(DIRECTORY_DESTINATION, &item.user)?;
-            if prev.is_some_and(|p| p.status == "uploaded" && p.source_hash == source_hash) {
-                return Ok(Status::Unchanged);
-            }
+        let prev = ctx.previous(DIRECTORY_DESTINATION, &item.user).await?;
+        if prev.is_some_and(|p| p.status == "uploaded" && p.source_hash == source_hash) {
+            return Ok(Status::Unchanged);
         }
     }
+    let slot = ctx
+        .directory_slots
+        .acquire()
+        .await
+        .map_err(|_| Error::Cancelled)?;
     if ctx.cancel.load(Ordering::SeqCst) {
         return Err(Error::Cancelled);
     }
     r.attempts = 1;
-    match client.put_thumbnail(&item.user, &rendition.data).await {
+    let written = client.put_thumbnail(&item.user, &rendition.data).await;
+    drop(slot);
+    match written {
         Ok(o) => {
-            journal("uploaded", None)?;
+            journal("uploaded", None).await?;
             Ok(match o.status {
                 DirectoryStatus::Unchanged => Status::Unchanged,
                 _ => Status::Uploaded,
             })
         }
         Err(e) => {
-            journal("failed", Some(e.code()))?;
+            journal("failed", Some(e.code())).await?;
             Err(e)
         }
     }

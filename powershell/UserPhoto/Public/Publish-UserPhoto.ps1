@@ -19,8 +19,8 @@ function Publish-UserPhoto {
     written again (Status Unchanged).
 
     Built for pipelines: `Import-Csv hr.csv | Publish-UserPhoto` binds the user and path
-    columns by name. Users are queued on one native job, so uploads overlap (up to
-    -ThrottleLimit, within Graph's limit of 4 concurrent photo requests per app) while a
+    columns by name. Users are queued on one native job, so photos are rendered ahead and
+    uploads overlap (within Graph's limit of 4 concurrent photo requests per app) while a
     result per user and destination is written as soon as it is known, with progress shown.
     Throttling (429 + Retry-After), 503s and dropped connections are retried by the library.
     Ctrl+C cancels the job: queued users are not started; uploads already running finish.
@@ -90,8 +90,8 @@ function Publish-UserPhoto {
     (Status Unchanged) and an interrupted run resumes without uploading anyone twice.
 
     .PARAMETER ThrottleLimit
-    Users processed at once (rendering and uploading); the connection's -MaxConcurrency
-    still bounds the requests in flight.
+    Photos rendered at once (default: one per CPU); rendering runs ahead of the uploads,
+    and the connection's -MaxConcurrency bounds the requests in flight.
 
     .PARAMETER Crop
     Centre (default): a square from the middle of the photo; None: fit the whole photo.

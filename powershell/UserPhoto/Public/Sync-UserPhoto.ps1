@@ -97,7 +97,8 @@ function Sync-UserPhoto {
     Upload every photo, even those the journal says are unchanged.
 
     .PARAMETER ThrottleLimit
-    Users processed at once.
+    Photos rendered at once (default: one per CPU); rendering runs ahead of the uploads,
+    and the connection's -MaxConcurrency bounds the requests in flight.
 
     .PARAMETER Crop
     Centre (default): a square from the middle of the photo; None: fit the whole photo.

@@ -308,9 +308,10 @@ pub struct FeedArgs {
     report_csv: Option<PathBuf>,
     #[arg(long)]
     report_json: Option<PathBuf>,
-    /// Users worked on at once.
-    #[arg(long, default_value_t = 8)]
-    workers: usize,
+    /// Photos rendered at once (default: one per CPU). Uploads are limited by the
+    /// connection's max_concurrency, and rendering runs ahead of them.
+    #[arg(long)]
+    workers: Option<usize>,
     /// One JSON line per result on stdout.
     #[arg(long)]
     json: bool,
@@ -356,12 +357,14 @@ pub fn run_feed(
     } else {
         ProgressBar::hidden()
     };
-    let options = SyncOptions {
+    let mut options = SyncOptions {
         force: args.force,
         journal: Some(args.journal.clone()),
-        workers: args.workers,
         ..Default::default()
     };
+    if let Some(w) = args.workers {
+        options.workers = w;
+    }
     let outcome = sync::run_to(destinations, items, options, |e| match e {
         Event::Result(r) => bar.suspend(|| print(r, args.json)),
         Event::Progress { done, .. } => bar.set_position(*done),
