@@ -172,6 +172,54 @@ fn thousand_users_with_faults_then_an_incremental_run() {
     );
 }
 
+/// An incremental run looks the source up in the journal before rendering it: an unchanged
+/// source is not rendered at all (here rendering would fail under the second run's limits),
+/// a changed one is, and `force` renders and uploads everything again.
+#[test]
+fn unchanged_sources_are_not_rendered_again() {
+    let emu = emulator(3, Faults::default());
+    let dir = tmp("sync-no-render");
+    let journal = dir.join("journal.sqlite");
+    let _ = std::fs::remove_file(&journal);
+    let items = |changed: usize| -> Vec<Item> {
+        (0..3)
+            .map(|i| Item {
+                user: upn(i),
+                source: Source::Bytes(source_photo(if i == changed { 100 } else { i })),
+            })
+            .collect()
+    };
+    let options = |min_short_side: u32, force: bool| {
+        let mut o = SyncOptions {
+            journal: Some(journal.clone()),
+            force,
+            ..Default::default()
+        };
+        o.render.limits.min_short_side = min_short_side;
+        o
+    };
+    let (_, first) =
+        sync::run(client(&emu), items(usize::MAX), options(48, false), |_| {}).unwrap();
+    assert_eq!(first.uploaded, 3, "{first:?}");
+    // 120 x 90 sources are below a 500 px minimum: any render now fails with too-small.
+    let (results, second) = sync::run(client(&emu), items(1), options(500, false), |_| {}).unwrap();
+    let by_user = |u: &str| results.iter().find(|r| r.user == u).unwrap();
+    assert_eq!(by_user(&upn(0)).status, Status::Unchanged);
+    assert!(
+        by_user(&upn(0)).bytes.is_some(),
+        "bytes come from the journal"
+    );
+    assert_eq!(by_user(&upn(2)).status, Status::Unchanged);
+    assert_eq!(
+        by_user(&upn(1)).error_code,
+        Some("too-small"),
+        "the changed one is rendered"
+    );
+    assert_eq!((second.unchanged, second.failed), (2, 1), "{second:?}");
+    let (_, forced) = sync::run(client(&emu), items(1), options(48, true), |_| {}).unwrap();
+    assert_eq!(forced.uploaded, 3, "{forced:?}");
+}
+
 #[test]
 fn one_result_per_user_even_for_bad_rows() {
     let emu = emulator(3, Faults::default());

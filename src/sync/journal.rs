@@ -25,6 +25,8 @@ pub struct Entry {
     pub source_hash: String,
     pub rendition_hash: String,
     pub status: String,
+    /// Bytes of the rendition.
+    pub bytes: Option<u64>,
 }
 
 impl Journal {
@@ -68,9 +70,16 @@ impl Journal {
     pub fn get(&self, destination: &str, user: &str) -> Result<Option<Entry>> {
         self.conn
             .query_row(
-                "SELECT source_hash, rendition_hash, status FROM photos WHERE destination = ?1 AND user = ?2",
+                "SELECT source_hash, rendition_hash, status, bytes FROM photos WHERE destination = ?1 AND user = ?2",
                 params![destination, user.to_lowercase()],
-                |r| Ok(Entry { source_hash: r.get(0)?, rendition_hash: r.get(1)?, status: r.get(2)? }),
+                |r| {
+                    Ok(Entry {
+                        source_hash: r.get(0)?,
+                        rendition_hash: r.get(1)?,
+                        status: r.get(2)?,
+                        bytes: r.get::<_, Option<i64>>(3)?.map(|b| b as u64),
+                    })
+                },
             )
             .optional()
             .map_err(|e| self.fail(e))
@@ -81,7 +90,6 @@ impl Journal {
         destination: &str,
         user: &str,
         entry: &Entry,
-        bytes: Option<u64>,
         error_code: Option<&str>,
     ) -> Result<()> {
         self.conn
@@ -98,7 +106,7 @@ impl Journal {
                     entry.source_hash,
                     entry.rendition_hash,
                     entry.status,
-                    bytes.map(|b| b as i64),
+                    entry.bytes.map(|b| b as i64),
                     error_code
                 ],
             )
@@ -134,11 +142,10 @@ impl Journal {
                     destination,
                     user,
                     entry,
-                    bytes,
                     error_code,
                     reply,
                 } => {
-                    let outcome = self.record(destination, &user, &entry, bytes, error_code);
+                    let outcome = self.record(destination, &user, &entry, error_code);
                     written.push((reply, outcome));
                 }
             }
@@ -160,7 +167,6 @@ enum Request {
         destination: &'static str,
         user: String,
         entry: Entry,
-        bytes: Option<u64>,
         error_code: Option<&'static str>,
         reply: oneshot::Sender<Result<()>>,
     },
@@ -205,7 +211,6 @@ impl JournalThread {
         destination: &'static str,
         user: &str,
         entry: Entry,
-        bytes: Option<u64>,
         error_code: Option<&'static str>,
     ) -> Result<()> {
         let (reply, answer) = oneshot::channel();
@@ -214,7 +219,6 @@ impl JournalThread {
                 destination,
                 user: user.to_string(),
                 entry,
-                bytes,
                 error_code,
                 reply,
             },
@@ -248,9 +252,9 @@ mod tests {
             source_hash: "s".into(),
             rendition_hash: "r".into(),
             status: "uploading".into(),
+            bytes: Some(5),
         };
-        j.record("graph", "Zoë@Contoso.com", &e, None, None)
-            .unwrap();
+        j.record("graph", "Zoë@Contoso.com", &e, None).unwrap();
         drop(j);
         let j = Journal::open(&path).unwrap();
         assert_eq!(j.get("graph", "zoë@contoso.com").unwrap(), Some(e));
@@ -267,13 +271,14 @@ mod tests {
             source_hash: "s".into(),
             rendition_hash: "r".into(),
             status: status.into(),
+            bytes: Some(9),
         };
         let t = JournalThread::start(Journal::open(&path).unwrap()).unwrap();
         crate::graph::runtime().block_on(async {
             let (a, b, c) = tokio::join!(
-                t.record("graph", "a@contoso.com", entry("uploading"), None, None),
-                t.record("graph", "b@contoso.com", entry("uploaded"), Some(9), None),
-                t.record("ad", "a@contoso.com", entry("failed"), None, Some("io")),
+                t.record("graph", "a@contoso.com", entry("uploading"), None),
+                t.record("graph", "b@contoso.com", entry("uploaded"), None),
+                t.record("ad", "a@contoso.com", entry("failed"), Some("io")),
             );
             a.unwrap();
             b.unwrap();

@@ -193,14 +193,10 @@ impl Context {
         destination: &'static str,
         user: &str,
         entry: journal::Entry,
-        bytes: u64,
         error_code: Option<&'static str>,
     ) -> Result<()> {
         match &self.journal {
-            Some(j) => {
-                j.record(destination, user, entry, Some(bytes), error_code)
-                    .await
-            }
+            Some(j) => j.record(destination, user, entry, error_code).await,
             None => Ok(()),
         }
     }
@@ -456,7 +452,24 @@ async fn process(ctx: &Context, item: Item) -> Vec<UserResult> {
     };
     let rendered = {
         let _rendering = ctx.rendering.acquire().await;
-        render_item(ctx, &item).await
+        match read_source(ctx, &item).await {
+            Ok((hash, bytes)) => match unchanged_everywhere(ctx, &item.user, &hash).await {
+                Ok(Some(entries)) => {
+                    return entries
+                        .into_iter()
+                        .map(|(destination, e)| UserResult {
+                            destination,
+                            status: Status::Unchanged,
+                            bytes: e.bytes,
+                            ..r.clone()
+                        })
+                        .collect()
+                }
+                Ok(None) => render(ctx, bytes).await.map(|out| (hash, out)),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        }
     };
     let (source_hash, renditions) = match rendered {
         Ok(v) => v,
@@ -492,11 +505,40 @@ async fn process(ctx: &Context, item: Item) -> Vec<UserResult> {
     out
 }
 
-/// Read and render one item for every destination (in the order of `Destinations::names`).
-async fn render_item(ctx: &Context, item: &Item) -> Result<(String, Vec<Rendition>)> {
-    let source = item.source.clone();
+/// Every destination's journal entry when each says this very source was uploaded (and
+/// `force` is off): the user is unchanged everywhere and needs no rendering.
+async fn unchanged_everywhere(
+    ctx: &Context,
+    user: &str,
+    source_hash: &str,
+) -> Result<Option<Vec<(&'static str, journal::Entry)>>> {
+    if ctx.force || ctx.journal.is_none() {
+        return Ok(None);
+    }
+    let mut entries = Vec::new();
+    for destination in ctx.destinations.names() {
+        match ctx.previous(destination, user).await? {
+            Some(e) if e.status == "uploaded" && e.source_hash == source_hash => {
+                entries.push((destination, e))
+            }
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(entries))
+}
+
+/// Render a source for every destination (in the order of `Destinations::names`).
+async fn render(ctx: &Context, bytes: Vec<u8>) -> Result<Vec<Rendition>> {
     let options = ctx.options.clone();
-    let limit = options.limits.max_input_bytes;
+    tokio::task::spawn_blocking(move || Ok(crate::photo::render(&bytes, &options)?.renditions))
+        .await
+        .map_err(|e| Error::Encode(format!("rendering stopped: {e}")))?
+}
+
+/// Read one item's source and hash it.
+async fn read_source(ctx: &Context, item: &Item) -> Result<(String, Vec<u8>)> {
+    let source = item.source.clone();
+    let limit = ctx.options.limits.max_input_bytes;
     tokio::task::spawn_blocking(move || -> Result<_> {
         let bytes = match source {
             Source::Bytes(b) => b,
@@ -512,12 +554,13 @@ async fn render_item(ctx: &Context, item: &Item) -> Result<(String, Vec<Renditio
                 std::fs::read(&p).map_err(io)?
             }
         };
-        let hash = sha256_hex(&bytes);
-        let out = crate::photo::render(&bytes, &options)?;
-        Ok((hash, out.renditions))
+        Ok((sha256_hex(&bytes), bytes))
     })
     .await
-    .map_err(|e| Error::Encode(format!("rendering stopped: {e}")))?
+    .map_err(|e| Error::Io {
+        path: item.source.describe(),
+        source: std::io::Error::other(e.to_string()),
+    })?
 }
 
 async fn upload_one(
@@ -544,16 +587,9 @@ async fn upload_one(
         source_hash: source_hash.clone(),
         rendition_hash: rendition_hash.clone(),
         status: status.into(),
+        bytes: Some(rendition.bytes),
     };
-    let mark = |status: &str, code| {
-        ctx.record(
-            GRAPH_DESTINATION,
-            &item.user,
-            entry(status),
-            rendition.bytes,
-            code,
-        )
-    };
+    let mark = |status: &str, code| ctx.record(GRAPH_DESTINATION, &item.user, entry(status), code);
     // A previous run died during this very upload: the photo may have arrived. Look before
     // uploading it a second time.
     if previous
@@ -622,14 +658,9 @@ async fn write_directory(
             source_hash: source_hash.to_string(),
             rendition_hash: rendition_hash.clone(),
             status: status.into(),
+            bytes: Some(rendition.bytes),
         };
-        ctx.record(
-            DIRECTORY_DESTINATION,
-            &item.user,
-            entry,
-            rendition.bytes,
-            code,
-        )
+        ctx.record(DIRECTORY_DESTINATION, &item.user, entry, code)
     };
     if !ctx.force {
         let prev = ctx.previous(DIRECTORY_DESTINATION, &item.user).await?;
