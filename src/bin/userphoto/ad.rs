@@ -601,15 +601,15 @@ fn print_result(r: &sync::UserResult, json_lines: bool) {
         Status::Failed => "failed",
         Status::Skipped => "skipped",
     };
-    let detail = match &r.error {
-        Some(e) => format!("[{}] {e}", r.error_code.unwrap_or("error")),
-        None => format!(
-            "{} x {}, {} bytes, quality {}",
-            r.width.unwrap_or(0),
-            r.height.unwrap_or(0),
+    let detail = match (&r.error, r.width, r.height) {
+        (Some(e), _, _) => format!("[{}] {e}", r.error_code.unwrap_or("error")),
+        (None, Some(w), Some(h)) => format!(
+            "{w} x {h}, {} bytes, quality {}",
             r.bytes.unwrap_or(0),
             r.quality.unwrap_or(0)
         ),
+        // Unchanged from the journal: not rendered again.
+        (None, _, _) => r.bytes.map(|b| format!("{b} bytes")).unwrap_or_default(),
     };
     let _ = writeln!(out, "{status:<9} {:<5} {}  {detail}", r.destination, r.user);
 }
