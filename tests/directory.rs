@@ -477,6 +477,42 @@ fn wrong_password_and_wrong_ca(dc: &Dc) {
     assert!(!e.to_string().contains(WRONG_PASSWORD));
     assert!(!format!("{e:?}").contains(WRONG_PASSWORD));
 
+    // A bulk run stops binding after the first refusal (failed binds lock accounts out):
+    // at most the users already under way fail, the rest are skipped for AD.
+    let mut cfg = dc.config();
+    cfg.password = Secret::new(WRONG_PASSWORD);
+    let items: Vec<sync::Item> = (0..12)
+        .map(|i| sync::Item {
+            user: format!("user{i}@corp.example"),
+            source: sync::Source::Bytes(smooth_jpeg(120, 120, 40 + i)),
+        })
+        .collect();
+    let (results, summary) = sync::run_to(
+        DirectoryClient::new(cfg).unwrap().into(),
+        items,
+        SyncOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(results.len(), 12);
+    assert!(summary.failed >= 1 && summary.failed <= 4, "{summary:?}");
+    assert_eq!(summary.failed + summary.skipped, 12, "{summary:?}");
+    assert!(results
+        .iter()
+        .all(|r| r.error_code == Some("invalid-credentials")));
+    let skipped = results
+        .iter()
+        .find(|r| r.status == Status::Skipped)
+        .unwrap();
+    assert!(
+        skipped
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("not attempted"),
+        "{skipped:?}"
+    );
+
     let mut cfg = dc.config();
     cfg.ca_file = Some(dc.get("USERPHOTO_LDAP_OTHER_CA"));
     let e = DirectoryClient::new(cfg)

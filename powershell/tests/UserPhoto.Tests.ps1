@@ -176,7 +176,8 @@ Describe 'Against a Samba AD DC' -Skip:(-not $env:USERPHOTO_LDAP_URL) {
     }
 
     It 'a wrong password is UserPhoto.InvalidCredentials and never shows' {
-        # The run is cancelled at the first refused bind; users already bound by then fail too.
+        # After the first refused bind no further user is tried in AD: the rest come back
+        # Skipped (users already under way by then fail too).
         $bad = New-Object pscredential $env:USERPHOTO_LDAP_BIND, (ConvertTo-SecureString 'Wr0ng-Pester-Pw' -AsPlainText -Force)
         $r = 'a', 'b', 'c' | ForEach-Object { [pscustomobject]@{ User = "$_@corp.example"; Path = $script:Photo } } |
             Publish-UserPhoto -Target ActiveDirectory -Server $env:USERPHOTO_LDAP_URL -Credential $bad -CaCertificatePath $env:USERPHOTO_LDAP_CA `
@@ -185,6 +186,7 @@ Describe 'Against a Samba AD DC' -Skip:(-not $env:USERPHOTO_LDAP_URL) {
         $errs[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
         @($r | Where-Object { $_.PSObject.TypeNames -contains 'UserPhoto.PublishResult' }).Count | Should -Be 3
         @($r | Where-Object { $_.Status -eq 'Uploaded' }).Count | Should -Be 0
+        @($r | Where-Object { $_.Status -eq 'Skipped' -and $_.ErrorCode -eq 'invalid-credentials' }).Count | Should -BeGreaterThan 0
         ($r | Out-String) + ($errs | Out-String) + ($warns | Out-String) | Should -Not -Match 'Wr0ng-Pester-Pw'
         { Export-UserPhoto -User $script:AdUser -Target ActiveDirectory -Server $env:USERPHOTO_LDAP_URL -Credential $bad -CaCertificatePath $env:USERPHOTO_LDAP_CA } |
             Should -Throw -ErrorId 'UserPhoto.InvalidCredentials'

@@ -127,7 +127,13 @@ impl Journal {
     /// commit is on disk.
     fn apply(&self, batch: Vec<Request>) {
         // If BEGIN fails, every write commits on its own: slower, just as durable.
-        let transaction = self.conn.unchecked_transaction().ok();
+        // IMMEDIATE: the write lock is taken at BEGIN (waiting up to busy_timeout), so a
+        // batch never fails half-way because another process wrote to the journal meanwhile.
+        let transaction = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )
+        .ok();
         let mut written = Vec::new();
         for request in batch {
             match request {
@@ -175,22 +181,38 @@ enum Request {
 /// A [`Journal`] on a thread of its own, for async callers. A write returns once it is
 /// durable; the thread ends when the handle is dropped.
 pub struct JournalThread {
-    requests: mpsc::Sender<Request>,
+    requests: Option<mpsc::Sender<Request>>,
+    thread: Option<std::thread::JoinHandle<()>>,
     path: String,
+}
+
+impl Drop for JournalThread {
+    /// Ends the thread after the writes already queued, and waits for it: the journal file
+    /// is closed when this returns.
+    fn drop(&mut self) {
+        self.requests = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl JournalThread {
     pub fn start(journal: Journal) -> Result<Self> {
         let path = journal.path.display().to_string();
         let (requests, queue) = mpsc::channel();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("userphoto-journal".into())
             .spawn(move || journal.serve(queue))
             .map_err(|e| Error::Journal {
                 path: path.clone(),
                 detail: e.to_string(),
             })?;
-        Ok(JournalThread { requests, path })
+        Ok(JournalThread {
+            requests: Some(requests),
+            thread: Some(thread),
+            path,
+        })
     }
 
     pub async fn get(&self, destination: &'static str, user: &str) -> Result<Option<Entry>> {
@@ -232,7 +254,11 @@ impl JournalThread {
             path: self.path.clone(),
             detail: "the journal thread stopped".into(),
         };
-        self.requests.send(request).map_err(|_| gone())?;
+        self.requests
+            .as_ref()
+            .ok_or_else(gone)?
+            .send(request)
+            .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 }

@@ -166,12 +166,16 @@ struct Context {
     journal: Option<journal::JournalThread>,
     rendering: Semaphore,
     /// Upload slots per destination, as many as its client has requests in flight. A user
-    /// takes one before its last cancel check and its "uploading" mark, so users rendered
-    /// ahead wait here, where a cancel still stops them, not inside the client.
+    /// takes one right before its upload and checks for a cancel once it has it, so users
+    /// rendered ahead wait here, where a cancel still stops them, not inside the client.
     graph_slots: Semaphore,
     directory_slots: Semaphore,
     seen: Mutex<HashSet<String>>,
     cancel: Arc<AtomicBool>,
+    /// Set when the domain controller refused the bind or its certificate: every further
+    /// write would fail the same way, and more failed binds can lock the account out, so
+    /// the remaining users are skipped for AD (Graph goes on).
+    directory_stopped: Mutex<Option<(&'static str, String)>>,
 }
 
 impl Context {
@@ -208,6 +212,15 @@ pub struct Job {
     events: mpsc::Receiver<Event>,
     cancel: Arc<AtomicBool>,
     finished: bool,
+}
+
+/// Dropping a job cancels it: users not started are not uploaded (those under way finish).
+impl Drop for Job {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.cancel.store(true, Ordering::SeqCst);
+        }
+    }
 }
 
 impl Job {
@@ -264,6 +277,7 @@ impl Job {
             directory_slots,
             seen: Mutex::new(HashSet::new()),
             cancel: cancel.clone(),
+            directory_stopped: Mutex::new(None),
         });
         let (item_tx, mut item_rx) = tokio::sync::mpsc::unbounded_channel::<Item>();
         let (event_tx, event_rx) = mpsc::channel::<Event>();
@@ -286,7 +300,32 @@ impl Job {
                     summary.clone(),
                 );
                 tasks.spawn(async move {
-                    let results = process(&ctx, item).await;
+                    // A panic in one user's work becomes that user's failure, not a lost result.
+                    let (user, source) = (item.user.clone(), item.source.describe());
+                    let names = ctx.destinations.names();
+                    let worker = ctx.clone();
+                    let results =
+                        match tokio::spawn(async move { process(&worker, item).await }).await {
+                            Ok(results) => results,
+                            Err(e) => names
+                                .into_iter()
+                                .map(|destination| UserResult {
+                                    user: user.clone(),
+                                    destination,
+                                    status: Status::Failed,
+                                    source: source.clone(),
+                                    bytes: None,
+                                    width: None,
+                                    height: None,
+                                    quality: None,
+                                    attempts: 0,
+                                    error_code: Some("panic"),
+                                    error: Some(format!(
+                                        "internal error in userphoto (please report it): {e}"
+                                    )),
+                                })
+                                .collect(),
+                        };
                     drop(permit);
                     for result in results {
                         {
@@ -312,6 +351,9 @@ impl Job {
             while tasks.join_next().await.is_some() {}
             let mut s = summary.lock().unwrap_or_else(|p| p.into_inner()).clone();
             s.cancelled = ctx.cancel.load(Ordering::SeqCst);
+            // Close the journal (its thread is joined) and the connections before saying
+            // "finished", so the caller may move or delete the journal at once.
+            let _ = tokio::task::spawn_blocking(move || drop(ctx)).await;
             let _ = event_tx.send(Event::Finished(s));
         });
         Ok(Job {
@@ -676,8 +718,25 @@ async fn write_directory(
     if ctx.cancel.load(Ordering::SeqCst) {
         return Err(Error::Cancelled);
     }
+    let stopped = ctx
+        .directory_stopped
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    if let Some((code, why)) = stopped {
+        r.error_code = Some(code);
+        r.error = Some(format!("not attempted: {why}"));
+        return Ok(Status::Skipped);
+    }
     r.attempts = 1;
     let written = client.put_thumbnail(&item.user, &rendition.data).await;
+    if let Err(e @ (Error::InvalidCredentials { .. } | Error::DirectoryTls { .. })) = &written {
+        // Set before the slot is given back, so no user waiting for it binds again.
+        ctx.directory_stopped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert_with(|| (e.code(), e.to_string()));
+    }
     drop(slot);
     match written {
         Ok(o) => {

@@ -96,7 +96,7 @@ function Start-UserPhotoJob {
         Submitted = 0
         Done = 0
         Finished = $false
-        Cancelled = $false
+        DirectoryStopped = $false
         Summary = $null
         Reports = @(@($ReportCsvPath, $ReportJsonPath) | Where-Object { $_ })
     }
@@ -148,12 +148,11 @@ function Receive-UserPhotoJob {
                 ConvertTo-UserPhotoResult -JobEvent $e
                 if ($e.status -eq 'failed') {
                     $Cmdlet.WriteError((New-UserPhotoErrorRecord -Reason $e.error_code -Message $e.error -TargetObject $e.user))
-                    if ((Test-UserPhotoDirectoryStop -Reason $e.error_code) -and -not $State.Cancelled) {
-                        # Every further bind would fail the same way, and failed binds can
-                        # lock the account out: stop the run (the rest are reported Skipped).
-                        $State.Cancelled = $true
-                        [UserPhoto.Native.Api]::CancelJob($State.Job)
-                        Write-Warning ('Stopping the run: {0} The remaining users are skipped.' -f $e.error)
+                    if ((Test-UserPhotoDirectoryStop -Reason $e.error_code) -and -not $State.DirectoryStopped) {
+                        # The library tries no further user in AD after this (failed binds
+                        # can lock the account out); they come back Skipped for it.
+                        $State.DirectoryStopped = $true
+                        Write-Warning ('Active Directory: {0} The remaining users are skipped for Active Directory.' -f $e.error)
                     }
                 }
             }

@@ -33,9 +33,9 @@ function Publish-UserPhoto {
     UserPhoto.UnsupportedFormat, and for Active Directory UserPhoto.AmbiguousUser,
     UserPhoto.DirectoryUnavailable, UserPhoto.ThumbnailTooLarge, ... Filter them with
     -ErrorVariable or $Error. When the domain controller refuses the credentials
-    (UserPhoto.InvalidCredentials) or its certificate (UserPhoto.DirectoryTls), the run
-    stops and the remaining users are reported Skipped: more failed binds could lock the
-    account out. Not being connected to Graph (for the Graph target) and missing
+    (UserPhoto.InvalidCredentials) or its certificate (UserPhoto.DirectoryTls), no further
+    user is tried in Active Directory (they are reported Skipped for it, and Graph goes on):
+    more failed binds could lock the account out. Not being connected to Graph (for the Graph target) and missing
     Active Directory parameters are terminating errors.
 
     -WhatIf lists the users without uploading anything; -Confirm asks once per user.
