@@ -449,7 +449,9 @@ Describe 'Certificate credentials' {
     It 'Connect-UserPhoto -CertificateThumbprint signs with a store certificate, exported as a one-time .pfx' {
         $entry = Add-TestStoreCertificate $script:AppCert
         try {
-            $out = Connect-UserPhoto @CertConnect -CertificateThumbprint $script:AppCert.Thumbprint -Verbose 4>&1
+            # As copied from the certificate dialog: lower case, spaced, with a left-to-right mark.
+            $pasted = [char]0x200E + (($script:AppCert.Thumbprint.ToLowerInvariant() -split '(..)' | Where-Object { $_ }) -join ' ')
+            $out = Connect-UserPhoto @CertConnect -CertificateThumbprint $pasted -Verbose 4>&1
             ($out | Out-String) | Should -Not -Match 'pfx|MII'
             (Publish-UserPhoto -User 'lee.gu@contoso.com' -Path (Join-Path $script:Samples 'Portrait_3.jpg')).Status | Should -BeIn 'Uploaded', 'Unchanged'
         } finally {

@@ -11,6 +11,9 @@ function Get-UserPhotoStoreCertificate {
         [Parameter(Mandatory)][System.Management.Automation.PSCmdlet]$Cmdlet,
         [Parameter(Mandatory)][string]$Thumbprint
     )
+    # A thumbprint copied from the certificate dialog carries spaces and often an invisible
+    # left-to-right mark (U+200E): keep the hex digits only.
+    $Thumbprint = ($Thumbprint -replace '[^0-9A-Fa-f]', '').ToUpperInvariant()
     $cert = $null
     foreach ($location in 'CurrentUser', 'LocalMachine') {
         $store = New-Object System.Security.Cryptography.X509Certificates.X509Store 'My', $location
