@@ -37,9 +37,7 @@ pub unsafe extern "C" fn up_directory_new(
 ) -> up_status {
     clear_out(out_directory);
     boundary(|| {
-        if out_directory.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_directory was NULL");
-        }
+        required_out(out_directory, "out_directory")?;
         let config: DirectoryConfig =
             parse_json_text(c_str(config_json, "config_json")?, "config_json")?;
         let client = DirectoryClient::new(config)?;
@@ -81,9 +79,7 @@ pub unsafe extern "C" fn up_directory_upload(
     boundary(|| {
         let d = handle(directory)?;
         let user = c_str(user, "user")?;
-        if out_result.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_result was NULL");
-        }
+        required_out(out_result, "out_result")?;
         let bytes = input(data, len)?;
         let (raw, render) = upload_options(options_json)?;
         let outcome = if raw {
@@ -108,9 +104,7 @@ pub unsafe extern "C" fn up_directory_download(
     boundary(|| {
         let d = handle(directory)?;
         let user = c_str(user, "user")?;
-        if out_photo.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_photo was NULL");
-        }
+        required_out(out_photo, "out_photo")?;
         write_out(out_photo, new_buffer(d.client.export(user)?))
     })
 }
@@ -150,9 +144,7 @@ pub unsafe extern "C" fn up_directory_audit(
     clear_out(out_report);
     boundary(|| {
         let d = handle(directory)?;
-        if out_report.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_report was NULL");
-        }
+        required_out(out_report, "out_report")?;
         let options: AuditOptions = parse_json(options_json, "options_json")?;
         let report = d.client.audit(&options)?;
         write_out(out_report, new_buffer(to_json(&report)?))
@@ -190,9 +182,7 @@ pub unsafe extern "C" fn up_job_start_to(
                 Some(handle(directory)?.client.clone())
             },
         };
-        if out_job.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_job was NULL");
-        }
+        required_out(out_job, "out_job")?;
         let options: JobOptions = parse_json(options_json, "options_json")?;
         write_out(out_job, start_job(destinations, options)?)
     })

@@ -148,9 +148,7 @@ pub unsafe extern "C" fn up_client_new(
 ) -> up_status {
     clear_out(out_client);
     boundary(|| {
-        if out_client.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_client was NULL");
-        }
+        required_out(out_client, "out_client")?;
         let config: GraphConfig =
             parse_json_text(c_str(config_json, "config_json")?, "config_json")?;
         let client = GraphClient::new(config)?;
@@ -190,9 +188,7 @@ pub unsafe extern "C" fn up_photo_upload(
     boundary(|| {
         let c = handle(client)?;
         let user = c_str(user, "user")?;
-        if out_result.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_result was NULL");
-        }
+        required_out(out_result, "out_result")?;
         let bytes = input(data, len)?;
         let (raw, render) = upload_options(options_json)?;
         let rendition = if raw {
@@ -234,9 +230,7 @@ pub unsafe extern "C" fn up_photo_download(
     boundary(|| {
         let c = handle(client)?;
         let user = c_str(user, "user")?;
-        if out_photo.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_photo was NULL");
-        }
+        required_out(out_photo, "out_photo")?;
         let (bytes, _) = runtime().block_on(c.client.get_photo(user))?;
         write_out(out_photo, new_buffer(bytes))
     })
@@ -273,9 +267,7 @@ pub unsafe extern "C" fn up_job_start(
     clear_out(out_job);
     boundary(|| {
         let c = handle(client)?;
-        if out_job.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_job was NULL");
-        }
+        required_out(out_job, "out_job")?;
         let o: JobOptions = parse_json(options_json, "options_json")?;
         write_out(out_job, start_job(c.client.clone().into(), o)?)
     })
@@ -364,9 +356,7 @@ pub unsafe extern "C" fn up_job_poll(
     clear_out(out_event);
     boundary(|| {
         let j = handle(job)?;
-        if out_event.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_event was NULL");
-        }
+        required_out(out_event, "out_event")?;
         let mut guard = j.job.lock().unwrap_or_else(|p| p.into_inner());
         if j.cancel.load(Ordering::SeqCst) {
             guard.close();
@@ -436,9 +426,7 @@ pub unsafe extern "C" fn up_feed_read(
     clear_out(out_items);
     boundary(|| {
         let spec: FeedSpec = parse_json_text(c_str(feed_json, "feed_json")?, "feed_json")?;
-        if out_items.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_items was NULL");
-        }
+        required_out(out_items, "out_items")?;
         let items = match (&spec.csv, &spec.folder) {
             (Some(csv), None) => feed::read_csv(
                 csv.as_ref(),

@@ -195,6 +195,14 @@ unsafe fn clear_out<T>(out: *mut *mut T) {
     }
 }
 
+/// Refuse a NULL pointer out-parameter before any work is done.
+fn required_out<T>(out: *mut *mut T, name: &str) -> Result<(), Fail> {
+    if out.is_null() {
+        return fail(UP_STATUS_NULL_ARGUMENT, format!("{name} was NULL"));
+    }
+    Ok(())
+}
+
 unsafe fn write_out<T>(out: *mut T, value: T) -> Result<(), Fail> {
     if out.is_null() {
         return fail(UP_STATUS_NULL_ARGUMENT, "an output pointer was NULL");
@@ -404,9 +412,7 @@ pub unsafe extern "C" fn up_photo_validate(
 ) -> up_status {
     clear_out(out_report);
     boundary(|| {
-        if out_report.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_report was NULL");
-        }
+        required_out(out_report, "out_report")?;
         let bytes = input(data, len)?;
         let opts = options(options_json)?;
         let report = photo::validate(bytes, &opts)?;
@@ -428,9 +434,7 @@ pub unsafe extern "C" fn up_photo_resize(
 ) -> up_status {
     clear_out(out_renditions);
     boundary(|| {
-        if out_renditions.is_null() {
-            return fail(UP_STATUS_NULL_ARGUMENT, "out_renditions was NULL");
-        }
+        required_out(out_renditions, "out_renditions")?;
         let bytes = input(data, len)?;
         let opts = options(options_json)?;
         let mut output = photo::render(bytes, &opts)?;

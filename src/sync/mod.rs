@@ -492,29 +492,22 @@ async fn process(ctx: &Context, item: Item) -> Vec<UserResult> {
         r.error = Some(e.to_string());
         r
     };
-    let rendered = {
-        let _rendering = ctx.rendering.acquire().await;
-        match read_source(ctx, &item).await {
-            Ok((hash, bytes)) => match unchanged_everywhere(ctx, &item.user, &hash).await {
-                Ok(Some(entries)) => {
-                    return entries
-                        .into_iter()
-                        .map(|(destination, e)| UserResult {
-                            destination,
-                            status: Status::Unchanged,
-                            bytes: e.bytes,
-                            ..r.clone()
-                        })
-                        .collect()
-                }
-                Ok(None) => render(ctx, bytes).await.map(|out| (hash, out)),
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
+    let (source_hash, renditions) = match prepare(ctx, &item).await {
+        Ok(Prepared::Rendered {
+            source_hash,
+            renditions,
+        }) => (source_hash, renditions),
+        Ok(Prepared::Unchanged(entries)) => {
+            return entries
+                .into_iter()
+                .map(|(destination, e)| UserResult {
+                    destination,
+                    status: Status::Unchanged,
+                    bytes: e.bytes,
+                    ..r.clone()
+                })
+                .collect()
         }
-    };
-    let (source_hash, renditions) = match rendered {
-        Ok(v) => v,
         Err(e) => return each(&failed(r, &e)),
     };
     let mut out = Vec::new();
@@ -545,6 +538,28 @@ async fn process(ctx: &Context, item: Item) -> Vec<UserResult> {
         out.push(r);
     }
     out
+}
+
+/// A user's source, read and then either found unchanged everywhere or rendered.
+enum Prepared {
+    Unchanged(Vec<(&'static str, journal::Entry)>),
+    Rendered {
+        source_hash: String,
+        renditions: Vec<Rendition>,
+    },
+}
+
+/// Read and hash the source; render it unless the journal says every destination has it.
+async fn prepare(ctx: &Context, item: &Item) -> Result<Prepared> {
+    let _rendering = ctx.rendering.acquire().await;
+    let (source_hash, bytes) = read_source(ctx, item).await?;
+    if let Some(entries) = unchanged_everywhere(ctx, &item.user, &source_hash).await? {
+        return Ok(Prepared::Unchanged(entries));
+    }
+    Ok(Prepared::Rendered {
+        renditions: render(ctx, bytes).await?,
+        source_hash,
+    })
 }
 
 /// Every destination's journal entry when each says this very source was uploaded (and
