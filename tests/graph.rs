@@ -171,6 +171,69 @@ fn certificate_rs256_and_ps256() {
     }
 }
 
+/// One PEM file with the certificate and its key, in either order (what `openssl req
+/// -out cert.pem -keyout cert.pem` and many admins' tools write), as a path for both, and a
+/// key file whose key is encrypted, refused by name when the client is made.
+#[test]
+fn certificate_and_key_in_one_pem_file() {
+    let emu = emulator(false);
+    let dir = common::scratch_dir("graph-combined-pem");
+    let by_path = |cert: &std::path::Path, key: &std::path::Path| {
+        let mut c = config(
+            &emu,
+            Credential::Certificate {
+                certificate_pem: None,
+                certificate_path: Some(cert.display().to_string()),
+                private_key_pem: None,
+                private_key_path: Some(key.display().to_string()),
+                pfx_path: None,
+                pfx_base64: None,
+                pfx_password: None,
+                algorithm: AssertionAlgorithm::RS256,
+            },
+        );
+        c.client_id = Some(CERT_APP.into());
+        c
+    };
+    for (name, text) in [
+        (
+            "cert-then-key.pem",
+            format!("{}{}", cert().cert_pem, cert().key_pem),
+        ),
+        (
+            "key-then-cert.pem",
+            format!("{}{}", cert().key_pem, cert().cert_pem),
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let client =
+            GraphClient::new(by_path(&path, &path)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        upload_and_read_back(&client, &emu, "zoë@contoso.com");
+    }
+    let encrypted = dir.join("encrypted.pem");
+    std::fs::write(
+        &encrypted,
+        format!(
+            "{}-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBAA==\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            cert().cert_pem
+        ),
+    )
+    .unwrap();
+    let e = GraphClient::new(by_path(&encrypted, &encrypted))
+        .err()
+        .expect("an encrypted key was accepted");
+    assert_eq!(e.code(), "config", "{e}");
+    assert!(e.to_string().contains("encrypted"), "{e}");
+    let only_cert = dir.join("only-cert.pem");
+    std::fs::write(&only_cert, &cert().cert_pem).unwrap();
+    let e = GraphClient::new(by_path(&only_cert, &only_cert))
+        .err()
+        .expect("a file without a key was accepted");
+    assert_eq!(e.code(), "config", "{e}");
+    assert!(e.to_string().contains("no private key"), "{e}");
+}
+
 /// A .pfx as Windows and OpenSSL write it (AES-256 PBES2 by default, and the legacy
 /// 3DES/RC2 form older tools produce), by path and in memory.
 #[test]

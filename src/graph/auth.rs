@@ -143,23 +143,47 @@ pub struct Certificate {
 }
 
 impl Certificate {
+    /// `cert_pem` and `key_pem` may each hold other PEM blocks too (one file with the
+    /// certificate and its key is common): the first CERTIFICATE and the first private key
+    /// are used. The key is tried once here, so a key that cannot sign fails now, not at
+    /// the first upload.
     pub fn load(cert_pem: &str, key_pem: Secret, algorithm: AssertionAlgorithm) -> Result<Self> {
-        let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem.as_bytes())
-            .map_err(|e| Error::Config(format!("the certificate is not a PEM certificate: {e}")))?;
-        if pem.label != "CERTIFICATE" {
-            return Err(Error::Config(format!(
-                "the certificate PEM holds {:?}, not CERTIFICATE",
-                pem.label
-            )));
+        let blocks = |text: &str| {
+            x509_parser::pem::Pem::iter_from_buffer(text.as_bytes())
+                .map_while(std::result::Result::ok)
+                .collect::<Vec<_>>()
+        };
+        let certificate = blocks(cert_pem)
+            .into_iter()
+            .find(|b| b.label == "CERTIFICATE")
+            .ok_or_else(|| {
+                Error::Config("the certificate file holds no PEM CERTIFICATE block".into())
+            })?;
+        let key = blocks(key_pem.expose())
+            .into_iter()
+            .find(|b| b.label.ends_with("PRIVATE KEY"))
+            .ok_or_else(|| {
+                Error::Config("the private key file holds no private key (a PEM PRIVATE KEY or RSA PRIVATE KEY block)".into())
+            })?;
+        if key.label == "ENCRYPTED PRIVATE KEY" {
+            return Err(Error::Config(
+                "the private key is encrypted; give it unencrypted (openssl pkey -in key.pem -out plain.pem) or use a .pfx file with its password".into(),
+            ));
         }
-        jsonwebtoken::EncodingKey::from_rsa_pem(key_pem.expose().as_bytes()).map_err(|_| {
-            Error::Config("the private key is not an RSA private key in PEM form".into())
-        })?;
-        Ok(Certificate {
-            der: pem.contents,
-            key_pem,
+        let loaded = Certificate {
+            der: certificate.contents,
+            key_pem: Secret::new(pem(&key.label, &key.contents)),
             algorithm,
-        })
+        };
+        loaded
+            .assertion("check", "https://login.microsoftonline.com/check")
+            .map_err(|_| {
+                Error::Config(format!(
+                    "the private key ({}) cannot sign: it is not an RSA private key",
+                    key.label
+                ))
+            })?;
+        Ok(loaded)
     }
 
     /// Load the key and its certificate from PKCS#12 bytes (what Windows exports as .pfx).
