@@ -2,7 +2,6 @@
 //! and a job handle for bulk work that the caller feeds and polls.
 
 use std::ffi::c_char;
-use std::path::PathBuf;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,9 +12,7 @@ use serde::Deserialize;
 
 use super::*;
 use crate::graph::{runtime, GraphClient, GraphConfig};
-use crate::sync::{
-    feed, report, Destinations, Event, Item, Job, Poll, Source, Summary, SyncOptions, UserResult,
-};
+use crate::sync::{feed, Destinations, Event, Item, Job, Poll, Source, SyncOptions};
 use crate::targets::TargetRequest;
 
 const CLIENT_TAG: u64 = 0x5550_5f43_4c4e_5421; // "UP_CLNT!"
@@ -36,38 +33,6 @@ pub struct up_job {
     tag: u64,
     job: Mutex<Job>,
     cancel: Arc<AtomicBool>,
-    /// The results kept for the reports, when the options ask for any.
-    reports: Mutex<Reports>,
-}
-
-/// Report files a job writes when it finishes (the CLI's formats).
-#[derive(Default)]
-pub(super) struct Reports {
-    csv: Option<PathBuf>,
-    json: Option<PathBuf>,
-    results: Vec<UserResult>,
-}
-
-impl Reports {
-    fn wanted(&self) -> bool {
-        self.csv.is_some() || self.json.is_some()
-    }
-
-    /// Write the reports; the first failure's message.
-    fn write(&self, summary: &Summary) -> Option<String> {
-        let csv = self
-            .csv
-            .as_deref()
-            .map(|p| report::write_csv(p, &self.results));
-        let json = self
-            .json
-            .as_deref()
-            .map(|p| report::write_json(p, &self.results, summary));
-        [csv, json]
-            .into_iter()
-            .flatten()
-            .find_map(|r| r.err().map(|e| e.to_string()))
-    }
 }
 
 impl Tagged for up_client {
@@ -97,24 +62,20 @@ pub(super) struct JobOptions {
     report_json: Option<String>,
 }
 
-impl JobOptions {
-    /// The sync options and the reports to write.
-    pub(super) fn split(self) -> (SyncOptions, Reports) {
+impl From<JobOptions> for SyncOptions {
+    fn from(o: JobOptions) -> Self {
         let mut sync = SyncOptions {
-            force: self.force,
-            journal: self.journal.map(Into::into),
-            render: self.render,
+            force: o.force,
+            journal: o.journal.map(Into::into),
+            render: o.render,
+            report_csv: o.report_csv.map(Into::into),
+            report_json: o.report_json.map(Into::into),
             ..Default::default()
         };
-        if let Some(w) = self.workers {
+        if let Some(w) = o.workers {
             sync.workers = w;
         }
-        let reports = Reports {
-            csv: self.report_csv.map(Into::into),
-            json: self.report_json.map(Into::into),
-            results: Vec::new(),
-        };
-        (sync, reports)
+        sync
     }
 }
 
@@ -123,14 +84,12 @@ pub(super) fn start_job(
     destinations: Destinations,
     options: JobOptions,
 ) -> Result<*mut up_job, Fail> {
-    let (sync, reports) = options.split();
-    let job = Job::start_to(destinations, sync)?;
+    let job = Job::start_to(destinations, options.into())?;
     let cancel = job.cancel_flag();
     Ok(Box::into_raw(Box::new(up_job {
         tag: JOB_TAG,
         job: Mutex::new(job),
         cancel,
-        reports: Mutex::new(reports),
     })))
 }
 
@@ -255,8 +214,9 @@ pub unsafe extern "C" fn up_photo_remove(
 ///  "workers": photos rendered at once (default: one per CPU), "render": {pipeline options},
 ///  "report_csv": "path" | null, "report_json": "path" | null}.
 /// The reports (one row per result, as `userphoto sync` writes them) are written when the job
-/// finishes, before its "finished" event; a report that could not be written is named in that
-/// event's "report_error".
+/// ends, before its "finished" event, also when it was cancelled or freed before it ended (once
+/// the uploads under way have finished); a report that could not be written is named in the
+/// "finished" event's "report_error".
 /// `out_job` must not be NULL; on success receives a job to free with up_job_free.
 #[no_mangle]
 pub unsafe extern "C" fn up_job_start(
@@ -363,21 +323,10 @@ pub unsafe extern "C" fn up_job_poll(
         }
         match guard.poll(Duration::from_millis(u64::from(timeout_ms))) {
             Poll::Event(e) => {
-                let mut reports = j.reports.lock().unwrap_or_else(|p| p.into_inner());
                 let json = match &e {
                     Event::Result(r) => {
-                        if reports.wanted() {
-                            reports.results.push(r.clone());
-                        }
                         let mut v = serde_json::to_value(r).unwrap_or_default();
                         v["event"] = "result".into();
-                        v
-                    }
-                    Event::Finished(summary) => {
-                        let mut v = serde_json::to_value(&e).unwrap_or_default();
-                        if let Some(error) = reports.write(summary) {
-                            v["report_error"] = error.into();
-                        }
                         v
                     }
                     other => serde_json::to_value(other).unwrap_or_default(),

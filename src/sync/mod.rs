@@ -91,6 +91,10 @@ pub struct SyncOptions {
     /// [`RENDERED_AHEAD`] more users may be rendered and waiting for an upload slot (uploads
     /// are limited by the client's max_concurrency), so that uploads do not wait for it.
     pub workers: usize,
+    /// Reports the job writes when it ends, before its `Finished` event, also when it was
+    /// cancelled or its caller stopped polling ([`report::write_csv`], [`report::write_json`]).
+    pub report_csv: Option<PathBuf>,
+    pub report_json: Option<PathBuf>,
 }
 
 impl Default for SyncOptions {
@@ -100,6 +104,8 @@ impl Default for SyncOptions {
             journal: None,
             render: Options::default(),
             workers: std::thread::available_parallelism().map_or(4, |n| n.get()),
+            report_csv: None,
+            report_json: None,
         }
     }
 }
@@ -147,6 +153,9 @@ pub struct Summary {
     pub failed: u64,
     pub skipped: u64,
     pub cancelled: bool,
+    /// Why a report asked for could not be written (the first failure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_error: Option<String>,
 }
 
 /// Result of polling a job.
@@ -282,22 +291,28 @@ impl Job {
         let (item_tx, mut item_rx) = tokio::sync::mpsc::unbounded_channel::<Item>();
         let (event_tx, event_rx) = mpsc::channel::<Event>();
         let in_progress = Arc::new(Semaphore::new(options.workers.max(1) + RENDERED_AHEAD));
+        let reports = Reports {
+            csv: options.report_csv,
+            json: options.report_json,
+        };
         runtime().spawn(async move {
             let submitted = Arc::new(AtomicU64::new(0));
             let done = Arc::new(AtomicU64::new(0));
             let summary = Arc::new(Mutex::new(Summary::default()));
+            let kept = Arc::new(Mutex::new(Vec::new()));
             let mut tasks = tokio::task::JoinSet::new();
             while let Some(item) = item_rx.recv().await {
                 submitted.fetch_add(1, Ordering::SeqCst);
                 let Ok(permit) = in_progress.clone().acquire_owned().await else {
                     break;
                 };
-                let (ctx, tx, done, submitted, summary) = (
+                let (ctx, tx, done, submitted, summary, kept) = (
                     ctx.clone(),
                     event_tx.clone(),
                     done.clone(),
                     submitted.clone(),
                     summary.clone(),
+                    reports.wanted().then(|| kept.clone()),
                 );
                 tasks.spawn(async move {
                     // A panic in one user's work becomes that user's failure, not a lost result.
@@ -338,6 +353,11 @@ impl Job {
                                 Status::Skipped => s.skipped += 1,
                             }
                         }
+                        if let Some(kept) = &kept {
+                            kept.lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push(result.clone());
+                        }
                         let _ = tx.send(Event::Result(result));
                     }
                     let d = done.fetch_add(1, Ordering::SeqCst) + 1;
@@ -352,8 +372,20 @@ impl Job {
             let mut s = summary.lock().unwrap_or_else(|p| p.into_inner()).clone();
             s.cancelled = ctx.cancel.load(Ordering::SeqCst);
             // Close the journal (its thread is joined) and the connections before saying
-            // "finished", so the caller may move or delete the journal at once.
-            let _ = tokio::task::spawn_blocking(move || drop(ctx)).await;
+            // "finished", so the caller may move or delete the journal at once; write the
+            // reports, which need no one polling.
+            let results = std::mem::take(&mut *kept.lock().unwrap_or_else(|p| p.into_inner()));
+            let summary = s.clone();
+            let written = tokio::task::spawn_blocking(move || {
+                drop(ctx);
+                reports.write(&results, &summary)
+            })
+            .await;
+            match written {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => s.report_error = Some(e.to_string()),
+                Err(e) => s.report_error = Some(format!("writing the reports stopped: {e}")),
+            }
             let _ = event_tx.send(Event::Finished(s));
         });
         Ok(Job {
@@ -413,6 +445,28 @@ impl Job {
                 Poll::Done
             }
         }
+    }
+}
+
+/// The report files a job writes at its end.
+struct Reports {
+    csv: Option<PathBuf>,
+    json: Option<PathBuf>,
+}
+
+impl Reports {
+    fn wanted(&self) -> bool {
+        self.csv.is_some() || self.json.is_some()
+    }
+
+    /// Write every report asked for; the first failure.
+    fn write(&self, results: &[UserResult], summary: &Summary) -> Result<()> {
+        let csv = self.csv.as_deref().map(|p| report::write_csv(p, results));
+        let json = self
+            .json
+            .as_deref()
+            .map(|p| report::write_json(p, results, summary));
+        [csv, json].into_iter().flatten().collect()
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::json;
 use userphoto::graph::{
     runtime, AssertionAlgorithm, Credential, Environment, GraphClient, GraphConfig, Secret,
 };
-use userphoto::sync::{self, feed, report, Destinations, Event, Status, SyncOptions};
+use userphoto::sync::{self, feed, Destinations, Event, Status, SyncOptions};
 use userphoto::targets::TargetRequest;
 use userphoto::{Error, Options};
 
@@ -360,6 +360,8 @@ pub fn run_feed(
     let mut options = SyncOptions {
         force: args.force,
         journal: Some(args.journal.clone()),
+        report_csv: args.report_csv.clone(),
+        report_json: args.report_json.clone(),
         ..Default::default()
     };
     if let Some(w) = args.workers {
@@ -370,25 +372,16 @@ pub fn run_feed(
         Event::Progress { done, .. } => bar.set_position(*done),
         Event::Finished(_) => bar.finish_and_clear(),
     });
-    let (results, summary) = match outcome {
-        Ok(v) => v,
+    let summary = match outcome {
+        Ok((_, summary)) => summary,
         Err(e) => return fail(&e),
     };
-    let written = args
-        .report_csv
-        .as_deref()
-        .map(|p| report::write_csv(p, &results).map(|_| p))
-        .into_iter()
-        .chain(
-            args.report_json
-                .as_deref()
-                .map(|p| report::write_json(p, &results, &summary).map(|_| p)),
-        );
-    for w in written {
-        match w {
-            Ok(p) => eprintln!("report: {}", p.display()),
-            Err(e) => return fail(&e),
-        }
+    if let Some(e) = &summary.report_error {
+        eprintln!("userphoto: error [io]: {e}");
+        return ExitCode::from(1);
+    }
+    for p in [&args.report_csv, &args.report_json].into_iter().flatten() {
+        eprintln!("report: {}", p.display());
     }
     eprintln!(
         "{} {noun}: {} {done}, {} unchanged, {} failed, {} skipped",
