@@ -24,7 +24,8 @@
  *     "targets": [ "graph" | "ad-thumbnail" | "exchange-onprem"
  *                | {"target": "ad-thumbnail", "max_bytes": 20480}
  *                | {"size": 200, "max_bytes": 30000, "quality": 85} ],
- *                                   empty or absent: every built-in target
+ *                                   empty or absent: every built-in target; a custom
+ *                                   size without max_bytes gets 4194304 (Graph's limit)
  *     "crop": "centre" | "none",    centre: square from the middle; none: fit inside the box
  *     "allow_upscale": false,       true: a small source is enlarged to the target size
  *     "allow_animated": false,      true: the first frame of an animation is used
@@ -353,8 +354,9 @@ up_status up_photo_remove(const up_client *client, const char *user);
 //  "workers": photos rendered at once (default: one per CPU), "render": {pipeline options},
 //  "report_csv": "path" | null, "report_json": "path" | null}.
 // The reports (one row per result, as `userphoto sync` writes them) are written when the job
-// finishes, before its "finished" event; a report that could not be written is named in that
-// event's "report_error".
+// ends, before its "finished" event, also when it was cancelled or freed before it ended (once
+// the uploads under way have finished); a report that could not be written is named in the
+// "finished" event's "report_error".
 // `out_job` must not be NULL; on success receives a job to free with up_job_free.
 up_status up_job_start(const up_client *client, const char *options_json, up_job **out_job);
 

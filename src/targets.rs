@@ -61,6 +61,9 @@ pub const PROFILES: [TargetProfile; 3] = [GRAPH, AD_THUMBNAIL, EXCHANGE_ONPREM];
 pub const CUSTOM_MAX_SIZE: u32 = 4096;
 pub const CUSTOM_MIN_SIZE: u32 = 16;
 pub const CUSTOM_DEFAULT_QUALITY: u8 = 90;
+/// Budget of a custom target that names none: the largest any store takes (Graph's), so the
+/// size alone decides, as a caller asking only for a size expects.
+pub const CUSTOM_DEFAULT_MAX_BYTES: u64 = GRAPH.max_bytes_ceiling;
 
 /// Lowest JPEG quality the budget search goes to before it reduces the size instead.
 pub const MIN_QUALITY: u8 = 40;
@@ -180,20 +183,15 @@ impl TargetSpecRequest {
                         "custom size {size} px is outside {CUSTOM_MIN_SIZE}..={CUSTOM_MAX_SIZE} px"
                     )));
                 }
-                let max_bytes = self.max_bytes.ok_or_else(|| {
-                    Error::InvalidOptions(format!("custom size {size} px needs max_bytes"))
-                })?;
                 Target {
                     name: format!("custom-{size}"),
                     size,
-                    max_bytes,
+                    max_bytes: self.max_bytes.unwrap_or(CUSTOM_DEFAULT_MAX_BYTES),
                     quality: CUSTOM_DEFAULT_QUALITY,
                 }
             }
             (None | Some("custom"), None) => {
-                return Err(Error::InvalidOptions(
-                    "a custom target needs size and max_bytes".into(),
-                ))
+                return Err(Error::InvalidOptions("a custom target needs a size".into()))
             }
             (Some(name), size) => {
                 let p = profile(name).ok_or_else(|| Target::named(name).unwrap_err())?;
@@ -267,13 +265,15 @@ mod tests {
     }
 
     #[test]
-    fn custom_targets_need_a_size_and_budget() {
+    fn custom_targets_need_a_size_and_may_name_a_budget() {
         let t = spec(r#"{"size":200,"max_bytes":30000}"#).unwrap();
         assert_eq!(
             (t.name.as_str(), t.size, t.max_bytes),
             ("custom-200", 200, 30000)
         );
-        assert!(spec(r#"{"size":200}"#).is_err());
+        let t = spec(r#"{"size":200}"#).unwrap();
+        assert_eq!((t.size, t.max_bytes), (200, CUSTOM_DEFAULT_MAX_BYTES));
+        assert!(spec(r#"{"max_bytes":30000}"#).is_err());
         assert!(spec(r#"{"size":9000,"max_bytes":30000}"#).is_err());
         assert!(spec(r#"{"target":"graph","size":200}"#).is_err());
         assert!(spec(r#"{"size":200,"max_bytes":30000,"quality":5}"#).is_err());

@@ -120,7 +120,8 @@ struct Common {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Targets, comma-separated: graph, ad-thumbnail, exchange-onprem, NAME:MAX_BYTES
-    /// (another budget, e.g. ad-thumbnail:20480) or SIZE:MAX_BYTES (a custom square).
+    /// (another budget, e.g. ad-thumbnail:20480), SIZE:MAX_BYTES (a custom square) or SIZE
+    /// (a custom square within Graph's 4 MB).
     /// Default: graph,ad-thumbnail for resize; every built-in target for validate.
     #[arg(long, short, value_delimiter = ',', value_parser = parse_target)]
     target: Vec<TargetRequest>,
@@ -151,7 +152,15 @@ fn parse_crop(s: &str) -> Result<Crop, String> {
 
 fn parse_target(s: &str) -> Result<TargetRequest, String> {
     let req = match s.split_once(':') {
-        None => TargetRequest::Name(s.to_string()),
+        None => match s.parse::<u32>() {
+            Ok(size) => TargetRequest::Spec(TargetSpecRequest {
+                target: None,
+                size: Some(size),
+                max_bytes: None,
+                quality: None,
+            }),
+            Err(_) => TargetRequest::Name(s.to_string()),
+        },
         Some((a, b)) => {
             let max_bytes = Some(
                 b.parse::<u64>()
