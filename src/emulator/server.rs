@@ -18,8 +18,8 @@ use tokio_rustls::TlsAcceptor;
 
 use super::auth::{self, MiStyle};
 use super::graph;
-use super::http::{graph_error, oauth_error, Body, RequestIds};
-use super::state::Shared;
+use super::http::{empty, graph_error, json_response, oauth_error, Body, RequestIds};
+use super::state::{Shared, StoredPhoto};
 
 /// Returned by a handler to close the connection without any response (an injected fault).
 #[derive(Debug)]
@@ -121,6 +121,9 @@ enum Route {
     Token(String),
     ManagedIdentity(MiStyle),
     Graph,
+    /// `/_emulator/...`: the emulator's own controls for tests and dry runs, which no
+    /// Microsoft service has (see [`admin`]).
+    Admin,
     NotFound,
 }
 
@@ -130,6 +133,7 @@ fn classify(path: &str) -> Route {
         ["msi", "token"] => Route::ManagedIdentity(MiStyle::AppService),
         ["metadata", "identity", "oauth2", "token"] => Route::ManagedIdentity(MiStyle::Imds),
         ["v1.0" | "beta", ..] => Route::Graph,
+        ["_emulator", ..] => Route::Admin,
         [tenant, "oauth2", "v2.0", "token"] if !tenant.is_empty() => {
             let t = percent_encoding::percent_decode_str(tenant)
                 .decode_utf8_lossy()
@@ -154,6 +158,7 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respons
     shared.count_request(matches!(route, Route::Token(_) | Route::ManagedIdentity(_)));
     let result = match route {
         Route::Graph => graph::handle(&shared, &ids, req).await,
+        Route::Admin => Ok(admin(&shared, &ids, req).await),
         Route::Token(tenant) => {
             let (parts, body) = req.into_parts();
             let body = if parts.method == Method::POST {
@@ -201,6 +206,41 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respons
     };
     log(&method, &path, &ids, result.as_ref());
     result
+}
+
+/// The emulator's own controls, outside Graph's contract and its faults, throttling and
+/// tokens (the server only listens on loopback), so that a test in another process, or an
+/// admin's dry run, can see and set what the in-process [`super::Emulator`] API offers:
+///   GET /_emulator/stats                    the counters ([`super::config::EmulatorStats`])
+///   PUT /_emulator/photo/{user id or UPN}   store the body as the user's photo, unchecked
+///   DELETE /_emulator/photo/{user}          remove the user's photo
+async fn admin(shared: &Arc<Shared>, ids: &RequestIds, req: Request<Incoming>) -> Response<Body> {
+    let path = req.uri().path().to_owned();
+    let rest = path.trim_start_matches("/_emulator/");
+    let not_found =
+        |what: &str| graph_error(StatusCode::NOT_FOUND, ids, "Request_ResourceNotFound", what);
+    match (req.method().clone(), rest.split_once('/')) {
+        (Method::GET, None) if rest == "stats" => {
+            json_response(StatusCode::OK, ids, &serde_json::json!(shared.stats()))
+        }
+        (method @ (Method::PUT | Method::DELETE), Some(("photo", user))) => {
+            let user = percent_encoding::percent_decode_str(user).decode_utf8_lossy();
+            let Some(id) = shared.find_user(&user).map(|u| u.id.clone()) else {
+                return not_found(&format!("no emulated user {user:?}"));
+            };
+            let photo = if method == Method::PUT {
+                match read_limited(req.into_body(), shared.max_photo_bytes * 2).await {
+                    Some(b) => Some(StoredPhoto::new(b)),
+                    None => return graph_error(StatusCode::PAYLOAD_TOO_LARGE, ids, "BadRequest", "body too large"),
+                }
+            } else {
+                None
+            };
+            shared.put_photo(&id, photo);
+            empty(StatusCode::NO_CONTENT, ids)
+        }
+        _ => not_found("the emulator's controls are GET /_emulator/stats and PUT or DELETE /_emulator/photo/{user}"),
+    }
 }
 
 fn log(method: &Method, path: &str, ids: &RequestIds, result: Result<&Response<Body>, &Dropped>) {
