@@ -8,7 +8,6 @@
     Description = 'Drop-in Set-UserPhoto, Get-UserPhoto and Remove-UserPhoto with the parameters of the retired Exchange Online cmdlets, implemented over the UserPhoto module (photos are resized to fit instead of failing).'
     PowerShellVersion = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
-    RequiredModules = @('UserPhoto')
     FunctionsToExport = @(
         'Get-UserPhoto'
         'Remove-UserPhoto'

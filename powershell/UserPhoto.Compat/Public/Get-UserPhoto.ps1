@@ -7,7 +7,8 @@ function Get-UserPhoto {
     A drop-in for Exchange Online's Get-UserPhoto over the UserPhoto module: returns an
     object whose PictureData holds the photo's bytes, as the old cmdlet did. With -Preview
     it returns the photo prepared by Set-UserPhoto -Preview in this session instead of the
-    stored one. A user without a photo is a non-terminating UserPhoto.NoPhoto error.
+    stored one. A user without a photo is a non-terminating UserPhoto.NoPhoto error;
+    -ErrorAction, -WarningAction and -Verbose apply to the work done underneath.
 
     .PARAMETER Identity
     The user: user principal name, object id or mail address.
@@ -70,7 +71,8 @@ function Get-UserPhoto {
             }
             $data = $script:Previews[$key]
         } else {
-            $photo = UserPhoto\Export-UserPhoto -User $Identity -WhatIf:$false
+            $streams = Get-UserPhotoCompatStream
+            $photo = UserPhoto\Export-UserPhoto -User $Identity -WhatIf:$false @streams
             if (-not $photo) { return }
             $data = $photo.PictureData
         }

@@ -6,7 +6,10 @@ function Remove-UserPhoto {
     .DESCRIPTION
     A drop-in for Exchange Online's Remove-UserPhoto over the UserPhoto module
     (Clear-UserPhoto). It also discards a preview prepared with Set-UserPhoto -Preview.
-    Failures are non-terminating errors with ids UserPhoto.<Reason> and the identity as target.
+    Failures are non-terminating errors with ids UserPhoto.<Reason> and the identity as target;
+    -ErrorAction, -WarningAction and -Verbose apply to the work done underneath. Like the
+    Exchange Online cmdlet, it asks for confirmation (ConfirmImpact High); scripts pass
+    -Confirm:$false.
 
     .PARAMETER Identity
     The user: user principal name, object id or mail address.
@@ -36,7 +39,7 @@ function Remove-UserPhoto {
     .OUTPUTS
     None, like the Exchange Online cmdlet.
     #>
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
     [OutputType([void])]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
@@ -55,6 +58,7 @@ function Remove-UserPhoto {
     process {
         if (-not $PSCmdlet.ShouldProcess($Identity, 'Remove user photo')) { return }
         $script:Previews.Remove($Identity.ToLowerInvariant())
-        $null = UserPhoto\Clear-UserPhoto -User $Identity -Confirm:$false -WhatIf:$false
+        $streams = Get-UserPhotoCompatStream
+        $null = UserPhoto\Clear-UserPhoto -User $Identity -Confirm:$false -WhatIf:$false @streams
     }
 }

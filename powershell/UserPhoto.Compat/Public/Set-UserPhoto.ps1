@@ -15,7 +15,12 @@ function Set-UserPhoto {
 
     Failures are non-terminating errors with ids UserPhoto.<Reason> (UserPhoto.UserNotFound,
     UserPhoto.PolicyBlocked, ...) and the identity as target; use -ErrorAction Stop where a
-    script relied on Exchange's terminating errors.
+    script relied on Exchange's terminating errors. -ErrorAction, -WarningAction and
+    -Verbose apply to the work done underneath.
+
+    Like the Exchange Online cmdlet, it asks for confirmation before it changes a photo
+    (ConfirmImpact High; -Preview and -Cancel change nothing outside the session and do not
+    ask); scripts pass -Confirm:$false.
 
     .PARAMETER Identity
     The user: user principal name, object id or mail address.
@@ -74,7 +79,7 @@ function Set-UserPhoto {
     .OUTPUTS
     None, like the Exchange Online cmdlet.
     #>
-    [CmdletBinding(DefaultParameterSetName = 'UploadPhotoData', SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [CmdletBinding(DefaultParameterSetName = 'UploadPhotoData', SupportsShouldProcess, ConfirmImpact = 'High')]
     [OutputType([void])]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
@@ -110,7 +115,8 @@ function Set-UserPhoto {
         $key = $Identity.ToLowerInvariant()
         switch ($PSCmdlet.ParameterSetName) {
             'CancelPhoto' {
-                if ($PSCmdlet.ShouldProcess($Identity, 'Discard preview photo')) { $script:Previews.Remove($key) }
+                # Only this session's preview changes: nothing to confirm.
+                $script:Previews.Remove($key)
                 return
             }
             'SavePhoto' {
@@ -122,7 +128,8 @@ function Set-UserPhoto {
                     return
                 }
                 if (-not $PSCmdlet.ShouldProcess($Identity, 'Set user photo')) { return }
-                $result = UserPhoto\Publish-UserPhoto -User $Identity -PictureData $script:Previews[$key] -Confirm:$false -WhatIf:$false
+                $streams = Get-UserPhotoCompatStream
+                $result = UserPhoto\Publish-UserPhoto -User $Identity -PictureData $script:Previews[$key] -Confirm:$false -WhatIf:$false @streams
                 if ($result -and $result.Status -eq 'Uploaded') { $script:Previews.Remove($key) }
                 return
             }
@@ -135,12 +142,14 @@ function Set-UserPhoto {
             $bytes = $buffer.ToArray()
         }
         if ($Preview) {
-            if (-not $PSCmdlet.ShouldProcess($Identity, 'Prepare preview photo')) { return }
-            $rendition = UserPhoto\Resize-UserPhoto -PictureData $bytes -Target graph -WhatIf:$false
+            # Only prepared in this session, not uploaded: nothing to confirm.
+            $streams = Get-UserPhotoCompatStream
+            $rendition = UserPhoto\Resize-UserPhoto -PictureData $bytes -Target graph -WhatIf:$false @streams
             if ($rendition) { $script:Previews[$key] = $rendition.Data }
             return
         }
         if (-not $PSCmdlet.ShouldProcess($Identity, 'Set user photo')) { return }
-        $null = UserPhoto\Publish-UserPhoto -User $Identity -PictureData $bytes -Confirm:$false -WhatIf:$false
+        $streams = Get-UserPhotoCompatStream
+        $null = UserPhoto\Publish-UserPhoto -User $Identity -PictureData $bytes -Confirm:$false -WhatIf:$false @streams
     }
 }

@@ -1,9 +1,12 @@
 function ConvertTo-UserPhotoOptionsJson {
     # The library's options JSON (see include/userphoto.h) from cmdlet parameters. Empty
-    # targets mean every built-in target; the library checks every value.
+    # targets mean every built-in target; the library checks every value. -MaxBytes is the
+    # budget of the -Target and -Size given: on its own it would apply to nothing, which is
+    # a terminating error rather than a silently ignored value.
     [CmdletBinding()]
     [OutputType([string])]
     param(
+        [Parameter(Mandatory)][System.Management.Automation.PSCmdlet]$Cmdlet,
         [string[]]$Target,
         [int[]]$Size,
         [int]$MaxBytes,
@@ -12,6 +15,11 @@ function ConvertTo-UserPhotoOptionsJson {
         [switch]$AllowAnimated,
         [int]$MinShortSide
     )
+    if ($MaxBytes -and -not $Target -and -not $Size) {
+        $Cmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'invalid-options' -TargetObject $MaxBytes `
+            -Message (('-MaxBytes {0} is the byte budget of a -Target or -Size; give one of them ' +
+                '(for example -Target ad-thumbnail -MaxBytes {0}, or -Size 240 -MaxBytes {0}).') -f $MaxBytes)))
+    }
     $options = @{}
     $targets = @()
     foreach ($t in $Target) {

@@ -12,10 +12,20 @@ function Get-UserPhotoStoreCertificate {
         [Parameter(Mandatory)][string]$Thumbprint
     )
     # A thumbprint copied from the certificate dialog carries spaces and often an invisible
-    # left-to-right mark (U+200E): keep the hex digits only.
-    $Thumbprint = ($Thumbprint -replace '[^0-9A-Fa-f]', '').ToUpperInvariant()
+    # left-to-right mark (U+200E, a format character): drop those; anything else that is not
+    # a hex digit means the value is not a thumbprint, which is said rather than guessed at.
+    $given = $Thumbprint
+    $Thumbprint = ($Thumbprint -replace '[\s\p{Cf}:]', '').ToUpperInvariant()
+    if ($Thumbprint -notmatch '^[0-9A-F]{40}$') {
+        $Cmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'invalid-options' -TargetObject $given `
+            -Message (("-CertificateThumbprint '{0}' is not a certificate thumbprint: a SHA-1 thumbprint is 40 hexadecimal " +
+                'digits (spaces, colons and invisible marks copied from the certificate dialog are ignored).') -f $given)))
+    }
     $cert = $null
-    foreach ($location in 'CurrentUser', 'LocalMachine') {
+    # .NET on Linux and macOS has no LocalMachine\My store (opening it throws).
+    $locations = @('CurrentUser')
+    if ([Environment]::OSVersion.Platform -eq [PlatformID]::Win32NT) { $locations += 'LocalMachine' }
+    foreach ($location in $locations) {
         $store = New-Object System.Security.Cryptography.X509Certificates.X509Store 'My', $location
         try {
             $store.Open('ReadOnly')

@@ -30,12 +30,12 @@ function Invoke-UserPhotoDirectoryAudit {
         }
         Write-Progress -Activity 'Auditing thumbnailPhoto in Active Directory' -Status $(if ($SearchBase) { $SearchBase } else { 'the domain' })
         try {
-            $report = ConvertFrom-Json ([UserPhoto.Native.Api]::DirectoryAudit($directory, (ConvertTo-Json -InputObject $options -Compress)))
-        } catch {
-            $Cmdlet.ThrowTerminatingError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $SearchBase))
+            $call = Invoke-UserPhotoNative -Method DirectoryAudit -Argument $directory, (ConvertTo-Json -InputObject $options -Compress) -TargetObject $SearchBase
         } finally {
             Write-Progress -Activity 'Auditing thumbnailPhoto in Active Directory' -Completed
         }
+        if ($call.ErrorRecord) { $Cmdlet.ThrowTerminatingError($call.ErrorRecord) }
+        $report = ConvertFrom-Json $call.Value
     } finally {
         $directory.Dispose()
     }

@@ -53,11 +53,9 @@ function New-UserPhotoDirectory {
     if ($CaCertificatePath) { $config.ca_file = $Cmdlet.GetUnresolvedProviderPathFromPSPath($CaCertificatePath) }
     if ($MaxBytes) { $config.max_bytes = $MaxBytes }
     Write-Verbose ('Active Directory: {0} as {1}' -f $url, $Credential.UserName)
-    try {
-        [UserPhoto.Native.Api]::NewDirectory((ConvertTo-Json -InputObject $config -Compress), $Credential.Password)
-    } catch {
-        $Cmdlet.ThrowTerminatingError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $url))
-    }
+    $call = Invoke-UserPhotoNative -Method NewDirectory -Argument (ConvertTo-Json -InputObject $config -Compress), $Credential.Password -TargetObject $url
+    if ($call.ErrorRecord) { $Cmdlet.ThrowTerminatingError($call.ErrorRecord) }
+    $call.Value
 }
 
 function Test-UserPhotoDirectoryStop {

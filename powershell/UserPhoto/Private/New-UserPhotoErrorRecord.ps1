@@ -39,20 +39,3 @@ function New-UserPhotoErrorRecord {
     $record.ErrorDetails = [System.Management.Automation.ErrorDetails]::new($Message)
     $record
 }
-
-function ConvertTo-UserPhotoErrorRecord {
-    # The error record for an exception thrown by a native call (PowerShell wraps it in a
-    # MethodInvocationException) or anything else caught in a cmdlet.
-    [CmdletBinding()]
-    [OutputType([System.Management.Automation.ErrorRecord])]
-    param(
-        [Parameter(Mandatory)][System.Management.Automation.ErrorRecord]$Caught,
-        [object]$TargetObject
-    )
-    $ex = $Caught.Exception
-    while ($ex -and -not ($ex -is [UserPhoto.Native.UserPhotoException]) -and $ex.InnerException) { $ex = $ex.InnerException }
-    if ($ex -is [UserPhoto.Native.UserPhotoException]) {
-        return New-UserPhotoErrorRecord -Reason $ex.Reason -Message $ex.Message -TargetObject $TargetObject -Exception $ex
-    }
-    New-UserPhotoErrorRecord -Reason 'unexpected' -Message $Caught.Exception.Message -TargetObject $TargetObject -Exception $Caught.Exception
-}

@@ -1,7 +1,10 @@
 # A bulk upload through the native job handle: items are added from `process`, events are
 # polled from the pipeline thread (results written as they arrive, Write-Progress), and the
-# job is freed in `end` or, when the pipeline stops (Ctrl+C), in the caller's `finally`
-# (freeing a running job cancels it; uploads already in flight finish in the background).
+# job is freed in `end`, or in the caller's `finally` after a terminating error. When the
+# pipeline is stopped (Ctrl+C) or fails elsewhere, neither is sure to run: a
+# PipelineJobGuard (native/NativeMethods.cs) watching the cmdlet cancels and frees the job
+# then. Freeing a running job cancels it: users not started are skipped, uploads already in
+# flight finish in the background, and the job still writes its reports.
 # The job goes to Microsoft Graph (-Client), Active Directory (-Directory) or both; it holds
 # its own references to both handles, so the caller may dispose its own at once.
 # Publish-UserPhoto and Sync-UserPhoto share Get-UserPhotoTargetAction and
@@ -80,18 +83,17 @@ function Start-UserPhotoJob {
     if ($ThrottleLimit) { $options.workers = $ThrottleLimit }
     if ($Crop) { $options.render = @{ crop = $Crop.ToLowerInvariant() } }
     $json = ConvertTo-Json -InputObject $options -Compress
-    try {
-        if ($Directory) {
-            $job = [UserPhoto.Native.Api]::StartJobTo($Client, $Directory, $json)
-        } else {
-            $job = [UserPhoto.Native.Api]::StartJob($Client, $json)
-        }
-    } catch {
-        # A journal that cannot be opened or bad options: nothing can proceed.
-        $Cmdlet.ThrowTerminatingError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $JournalPath))
+    if ($Directory) {
+        $call = Invoke-UserPhotoNative -Method StartJobTo -Argument $Client, $Directory, $json -TargetObject $JournalPath
+    } else {
+        $call = Invoke-UserPhotoNative -Method StartJob -Argument $Client, $json -TargetObject $JournalPath
     }
+    # A journal that cannot be opened or bad options: nothing can proceed.
+    if ($call.ErrorRecord) { $Cmdlet.ThrowTerminatingError($call.ErrorRecord) }
+    $job = $call.Value
     @{
         Job = $job
+        Guard = [UserPhoto.Native.PipelineJobGuard]::Watch($Cmdlet, $job)
         Activity = $Activity
         Submitted = 0
         Done = 0
@@ -111,16 +113,12 @@ function Add-UserPhotoJobItem {
         [Parameter(Mandatory)][string]$User,
         [Parameter(Mandatory)][psobject]$Source
     )
-    try {
-        if ($null -ne $Source.Bytes) {
-            [UserPhoto.Native.Api]::AddBytes($State.Job, $User, $Source.Bytes)
-        } else {
-            [UserPhoto.Native.Api]::AddFile($State.Job, $User, $Source.Path)
-        }
-        $State.Submitted++
-    } catch [UserPhoto.Native.UserPhotoException] {
-        $Cmdlet.WriteError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $User))
+    if ($null -ne $Source.Bytes) {
+        $call = Invoke-UserPhotoNative -Method AddBytes -Argument $State.Job, $User, $Source.Bytes -TargetObject $User
+    } else {
+        $call = Invoke-UserPhotoNative -Method AddFile -Argument $State.Job, $User, $Source.Path -TargetObject $User
     }
+    if ($call.ErrorRecord) { $Cmdlet.WriteError($call.ErrorRecord) } else { $State.Submitted++ }
 }
 
 function Receive-UserPhotoJob {
@@ -189,24 +187,15 @@ function Complete-UserPhotoJob {
 }
 
 function Stop-UserPhotoJob {
-    # Frees the job (cancelling it when it has not finished). Safe to call twice.
-    # With reports asked for, a job stopped early (Ctrl+C, a terminating error) is cancelled
-    # and polled, without writing anything to the pipeline (it may be stopping), for up to
-    # ReportWaitMs so that it reaches its end and writes the reports: the users not started
-    # are in them as Skipped (cancelled). Uploads still running after that finish in the
-    # background and the reports are not written.
-    param([hashtable]$State, [int]$ReportWaitMs = 10000)
-    if ($State -and $State.Job -and -not $State.Job.IsClosed) {
-        if (-not $State.Finished -and $State.Reports -and $ReportWaitMs -gt 0) {
-            try {
-                [UserPhoto.Native.Api]::CancelJob($State.Job)
-                $deadline = [DateTime]::UtcNow.AddMilliseconds($ReportWaitMs)
-                $eventJson = $null
-                while ([DateTime]::UtcNow -lt $deadline -and [UserPhoto.Native.Api]::Poll($State.Job, [uint32]250, [ref]$eventJson)) { }
-            } catch {
-                # The job is freed below either way.
-                $null = $_
-            }
+    # Frees the job (cancelling it when it has not finished). Safe to call twice. A job stopped
+    # early (a terminating error) reports the users not started as Skipped (cancelled) and
+    # still writes its reports when the uploads already running end.
+    param([hashtable]$State)
+    if (-not $State) { return }
+    if ($State.Guard) { $State.Guard.Dispose() }
+    if ($State.Job -and -not $State.Job.IsClosed) {
+        if (-not $State.Finished) {
+            try { [UserPhoto.Native.Api]::CancelJob($State.Job) } catch { $null = $_ }
         }
         $State.Job.Dispose()
         Write-Progress -Activity $State.Activity -Completed

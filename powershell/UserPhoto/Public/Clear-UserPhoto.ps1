@@ -7,7 +7,8 @@ function Clear-UserPhoto {
     Deletes each user's photo through Microsoft Graph, so Microsoft 365 shows initials
     again; with -Target ActiveDirectory removes the user's thumbnailPhoto attribute on a
     domain controller (-Server, -Credential); with both, does both. Asks for confirmation
-    per user with -Confirm; -WhatIf removes nothing. A failure for one user
+    per user unless -Confirm:$false is given (a removal cannot be undone, and the retired
+    Remove-UserPhoto asked too); -WhatIf removes nothing. A failure for one user
     (UserPhoto.UserNotFound, UserPhoto.Forbidden when the tenant's photo policy manages
     photos on-premises or the AD account lacks Write on thumbnailPhoto,
     UserPhoto.AmbiguousUser, ...) is a non-terminating error with the user as target, and
@@ -63,7 +64,7 @@ function Clear-UserPhoto {
     UserPhoto.ClearResult, one per user and destination: User, Destination (graph or ad),
     Status (Removed; Absent when AD had no thumbnailPhoto).
     #>
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
     [OutputType('UserPhoto.ClearResult')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
@@ -104,25 +105,21 @@ function Clear-UserPhoto {
         try {
             if ($toGraph) {
                 $client = Get-UserPhotoClient -Cmdlet $PSCmdlet
-                $removed = $false
-                try {
-                    [UserPhoto.Native.Api]::Remove($client, $User)
-                    $removed = $true
-                } catch {
-                    $PSCmdlet.WriteError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $User))
-                }
-                if ($removed) {
+                $call = Invoke-UserPhotoNative -Method Remove -Argument $client, $User -TargetObject $User
+                if ($call.ErrorRecord) {
+                    $PSCmdlet.WriteError($call.ErrorRecord)
+                } else {
                     [pscustomobject]@{ PSTypeName = 'UserPhoto.ClearResult'; User = $User; Destination = 'graph'; Status = 'Removed' }
                 }
             }
             if ($directory) {
                 $outcome = $null
-                try {
-                    $outcome = ConvertFrom-Json ([UserPhoto.Native.Api]::DirectoryRemove($directory, $User))
-                } catch {
-                    $record = ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $User
-                    if (Test-UserPhotoDirectoryStop -Reason $record.Exception.Reason) { $PSCmdlet.ThrowTerminatingError($record) }
-                    $PSCmdlet.WriteError($record)
+                $call = Invoke-UserPhotoNative -Method DirectoryRemove -Argument $directory, $User -TargetObject $User
+                if ($call.ErrorRecord) {
+                    if (Test-UserPhotoDirectoryStop -Reason $call.ErrorRecord.Exception.Reason) { $PSCmdlet.ThrowTerminatingError($call.ErrorRecord) }
+                    $PSCmdlet.WriteError($call.ErrorRecord)
+                } else {
+                    $outcome = ConvertFrom-Json $call.Value
                 }
                 if ($outcome) {
                     $status = [string]$outcome.status

@@ -142,7 +142,7 @@ function Connect-UserPhoto {
         [System.Security.SecureString]$ClientSecret,
 
         [Parameter(Mandatory, ParameterSetName = 'CertificateThumbprint')]
-        [ValidatePattern('^[0-9A-Fa-f]{40}$')]
+        [ValidateNotNullOrEmpty()]
         [string]$CertificateThumbprint,
 
         [Parameter(Mandatory, ParameterSetName = 'CertificatePath')]
@@ -185,6 +185,8 @@ function Connect-UserPhoto {
     )
 
     $fullPath = { param($p) $PSCmdlet.GetUnresolvedProviderPathFromPSPath($p) }
+    $Environment = Get-UserPhotoSetValue -Cmdlet $PSCmdlet -Name Environment -Value $Environment
+    $CertificateAlgorithm = Get-UserPhotoSetValue -Cmdlet $PSCmdlet -Name CertificateAlgorithm -Value $CertificateAlgorithm
     switch ($PSCmdlet.ParameterSetName) {
         'ClientSecret' {
             $credential = @{ type = 'secret'; secret = ConvertFrom-UserPhotoSecureString $ClientSecret }
@@ -234,14 +236,11 @@ function Connect-UserPhoto {
     if ($MaxConcurrency) { $config.max_concurrency = $MaxConcurrency }
     if ($TimeoutSeconds) { $config.timeout_secs = $TimeoutSeconds }
 
-    try {
-        $client = [UserPhoto.Native.Api]::NewClient((ConvertTo-Json -InputObject $config -Depth 4 -Compress))
-    } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $TenantId))
-    } finally {
-        $config = $null
-        $credential = $null
-    }
+    $call = Invoke-UserPhotoNative -Method NewClient -Argument (ConvertTo-Json -InputObject $config -Depth 4 -Compress) -TargetObject $TenantId
+    $config = $null
+    $credential = $null
+    if ($call.ErrorRecord) { $PSCmdlet.ThrowTerminatingError($call.ErrorRecord) }
+    $client = $call.Value
 
     if ($script:Connection) { $script:Connection.Client.Dispose() }
     $info = [pscustomobject]@{

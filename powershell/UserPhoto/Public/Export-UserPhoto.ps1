@@ -92,6 +92,7 @@ function Export-UserPhoto {
         [switch]$StartTls
     )
     begin {
+        $Target = Get-UserPhotoSetValue -Cmdlet $PSCmdlet -Name Target -Value $Target
         $outDir = $null
         if ($OutputDirectory) { $outDir = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($OutputDirectory) }
         $directory = $null
@@ -105,25 +106,25 @@ function Export-UserPhoto {
         try {
             $client = $null
             if (-not $directory) { $client = Get-UserPhotoClient -Cmdlet $PSCmdlet }
-            try {
-                if ($directory) {
-                    $bytes = [UserPhoto.Native.Api]::DirectoryDownload($directory, $User)
-                } else {
-                    $bytes = [UserPhoto.Native.Api]::Download($client, $User)
-                }
-            } catch {
-                $record = ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $User
-                if (Test-UserPhotoDirectoryStop -Reason $record.Exception.Reason) { $PSCmdlet.ThrowTerminatingError($record) }
-                $PSCmdlet.WriteError($record)
+            if ($directory) {
+                $call = Invoke-UserPhotoNative -Method DirectoryDownload -Argument $directory, $User -TargetObject $User
+            } else {
+                $call = Invoke-UserPhotoNative -Method Download -Argument $client, $User -TargetObject $User
+            }
+            if ($call.ErrorRecord) {
+                if (Test-UserPhotoDirectoryStop -Reason $call.ErrorRecord.Exception.Reason) { $PSCmdlet.ThrowTerminatingError($call.ErrorRecord) }
+                $PSCmdlet.WriteError($call.ErrorRecord)
                 $ok = $true
                 return
             }
+            $bytes = $call.Value
             $source = $null
-            try {
-                $source = (ConvertFrom-Json ([UserPhoto.Native.Api]::Validate($bytes, '{"targets":["graph"]}'))).source
-            } catch {
+            $check = Invoke-UserPhotoNative -Method Validate -Argument $bytes, '{"targets":["graph"]}'
+            if ($check.ErrorRecord) {
                 # Keep what is stored, readable or not: this is a backup.
-                Write-Warning ('The stored photo of {0} is not a readable image ({1}); kept as it is.' -f $User, $_.Exception.Message)
+                Write-Warning ('The stored photo of {0} is not a readable image ({1}); kept as it is.' -f $User, $check.ErrorRecord.Exception.Message)
+            } else {
+                $source = (ConvertFrom-Json $check.Value).source
             }
             $format = 'unknown'
             $extension = 'bin'

@@ -24,10 +24,11 @@ function Resize-UserPhoto {
     built-in targets are rendered.
 
     .PARAMETER Size
-    Custom square sizes in pixels.
+    Custom square sizes in pixels. Without -MaxBytes their budget is Graph's 4 MB.
 
     .PARAMETER MaxBytes
     Byte budget for the given targets and sizes instead of their defaults (at least 1024).
+    It needs -Target or -Size: on its own it would apply to nothing, and is refused.
 
     .PARAMETER Crop
     Centre (default): a square from the middle; None: fit the whole photo inside the box.
@@ -95,7 +96,8 @@ function Resize-UserPhoto {
         [string]$OutputDirectory
     )
     begin {
-        $options = ConvertTo-UserPhotoOptionsJson -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop `
+        if ($Target) { $Target = Get-UserPhotoSetValue -Cmdlet $PSCmdlet -Name Target -Value $Target }
+        $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop `
             -AllowUpscale:$AllowUpscale -AllowAnimated:$AllowAnimated -MinShortSide $MinShortSide
         $outDir = $null
         if ($OutputDirectory) { $outDir = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($OutputDirectory) }
@@ -106,12 +108,12 @@ function Resize-UserPhoto {
         foreach ($p in $paths) {
             $source = Resolve-UserPhotoSource -Cmdlet $PSCmdlet -Path $p -PictureData $PictureData
             if (-not $source) { continue }
-            try {
-                $renditions = [UserPhoto.Native.Api]::Resize((Read-UserPhotoSource $source), $options)
-            } catch {
-                $PSCmdlet.WriteError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $source.Path))
+            $call = Invoke-UserPhotoNative -Method Resize -Argument (Read-UserPhotoSource $source), $options -TargetObject $source.Path
+            if ($call.ErrorRecord) {
+                $PSCmdlet.WriteError($call.ErrorRecord)
                 continue
             }
+            $renditions = $call.Value
             $report = ConvertFrom-Json $renditions.Report
             $i = 0
             foreach ($r in $report.renditions) {

@@ -192,11 +192,9 @@ function Sync-UserPhoto {
         if ($UserColumn) { $spec.user_column = $UserColumn }
         if ($PathColumn) { $spec.path_column = $PathColumn }
     }
-    try {
-        $feedJson = [UserPhoto.Native.Api]::ReadFeed((ConvertTo-Json -InputObject $spec -Compress))
-    } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $feedPath))
-    }
+    $call = Invoke-UserPhotoNative -Method ReadFeed -Argument (ConvertTo-Json -InputObject $spec -Compress) -TargetObject $feedPath
+    if ($call.ErrorRecord) { $PSCmdlet.ThrowTerminatingError($call.ErrorRecord) }
+    $feedJson = $call.Value
     # ForEach-Object unrolls the array, which Windows PowerShell's ConvertFrom-Json writes as one object.
     $items = @(ConvertFrom-Json -InputObject $feedJson | ForEach-Object { $_ })
     Write-Verbose ('Feed {0}: {1} users' -f $feedPath, $items.Count)

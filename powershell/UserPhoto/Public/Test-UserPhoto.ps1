@@ -33,10 +33,11 @@ function Test-UserPhoto {
     -Size, all built-in targets are checked.
 
     .PARAMETER Size
-    Custom square sizes to check, in pixels.
+    Custom square sizes to check, in pixels. Without -MaxBytes their budget is Graph's 4 MB.
 
     .PARAMETER MaxBytes
     Byte budget for the given targets and sizes instead of their defaults (at least 1024).
+    For photos it needs -Target or -Size: on its own it would apply to nothing, and is refused.
     With -Directory: the thumbnailPhoto size above which a user is listed (and -Fix
     re-encodes), 1024 to 102400, default 10240.
 
@@ -209,7 +210,8 @@ function Test-UserPhoto {
                 -IncludeDisabled:$IncludeDisabled -ExcludeMissing:$ExcludeMissing -AsReport:$AsReport
             return
         }
-        $options = ConvertTo-UserPhotoOptionsJson -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop `
+        if ($Target) { $Target = Get-UserPhotoSetValue -Cmdlet $PSCmdlet -Name Target -Value $Target }
+        $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop `
             -AllowUpscale:$AllowUpscale -AllowAnimated:$AllowAnimated -MinShortSide $MinShortSide
     }
     process {
@@ -219,12 +221,12 @@ function Test-UserPhoto {
         foreach ($p in $paths) {
             $source = Resolve-UserPhotoSource -Cmdlet $PSCmdlet -Path $p -PictureData $PictureData
             if (-not $source) { continue }
-            try {
-                $report = ConvertFrom-Json ([UserPhoto.Native.Api]::Validate((Read-UserPhotoSource $source), $options))
-            } catch {
-                $PSCmdlet.WriteError((ConvertTo-UserPhotoErrorRecord -Caught $_ -TargetObject $source.Path))
+            $call = Invoke-UserPhotoNative -Method Validate -Argument (Read-UserPhotoSource $source), $options -TargetObject $source.Path
+            if ($call.ErrorRecord) {
+                $PSCmdlet.WriteError($call.ErrorRecord)
                 continue
             }
+            $report = ConvertFrom-Json $call.Value
             $targets = @(foreach ($t in $report.targets) {
                 [pscustomobject]@{
                     PSTypeName = 'UserPhoto.TargetVerdict'

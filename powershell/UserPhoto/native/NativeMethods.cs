@@ -4,9 +4,12 @@
 // and Mono's mcs. UserPhoto.psm1 replaces the library token below with the absolute path of
 // the native library before Add-Type; scripts/interop.sh does the same for the Mono harness.
 using System;
+using System.Globalization;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security;
 using System.Text;
+using System.Threading;
 
 namespace UserPhoto.Native
 {
@@ -122,14 +125,24 @@ namespace UserPhoto.Native
     }
 
     // A job keeps its client and directory alive: the header asks for them to be freed after
-    // their jobs.
+    // their jobs. Freeing a job that has not finished cancels it.
     public sealed class UpJobHandle : UpHandle
     {
+        private static int live;
+        private int counted;
         private UpHandle client;
         private UpHandle directory;
 
         public UpJobHandle() { }
         public UpJobHandle(IntPtr existing, bool ownsHandle) : base(existing, ownsHandle) { }
+
+        // Native jobs started through Api and not yet freed, in this process.
+        public static int Live { get { return Interlocked.CompareExchange(ref live, 0, 0); } }
+
+        internal void Started()
+        {
+            if (Interlocked.Exchange(ref counted, 1) == 0) Interlocked.Increment(ref live);
+        }
 
         internal void HoldClient(UpClientHandle owner) { client = Hold(owner); }
 
@@ -148,7 +161,111 @@ namespace UserPhoto.Native
             NativeMethods.up_job_free(handle);
             if (client != null) client.DangerousRelease();
             if (directory != null) directory.DangerousRelease();
+            if (Interlocked.Exchange(ref counted, 0) == 1) Interlocked.Decrement(ref live);
             return true;
+        }
+    }
+
+    // Cancels and frees a job when the PowerShell pipeline that feeds it ends without the
+    // cmdlet's own cleanup: Ctrl+C or PowerShell.Stop(), or a terminating error in another
+    // command of the pipeline. A script function has no StopProcessing, and then neither its
+    // `end` nor its `finally` is sure to run (the stop may land while an upstream command
+    // runs, and 7.4+ may skip commands in a `finally` after Ctrl+C), so a timer thread
+    // watches the pipeline instead: the public Cmdlet.Stopping, and, where the engine has
+    // it, the pipeline processor's private stopping flag, which a terminating error and the
+    // pipeline's disposal set as well. Both are read by reflection, so that this file needs no
+    // System.Management.Automation reference (Mono compiles it too); when the private flag
+    // is not found only Stopping is watched. The cmdlet disposes the guard when it finishes
+    // the job itself. Nothing here calls into PowerShell from the timer thread.
+    public sealed class PipelineJobGuard : IDisposable
+    {
+        private const BindingFlags Instance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+        private readonly object gate = new object();
+        private readonly UpJobHandle job;
+        private readonly object cmdlet;
+        private readonly PropertyInfo stopping;
+        private readonly object processor;
+        private readonly FieldInfo processorStopping;
+        private Timer timer;
+        private bool fired;
+
+        private PipelineJobGuard(object cmdlet, UpJobHandle job, int periodMs)
+        {
+            this.cmdlet = cmdlet;
+            this.job = job;
+            stopping = cmdlet.GetType().GetProperty("Stopping", BindingFlags.Instance | BindingFlags.Public);
+            try
+            {
+                PropertyInfo runtimeProperty = cmdlet.GetType().GetProperty("CommandRuntime", BindingFlags.Instance | BindingFlags.Public);
+                object runtime = runtimeProperty == null ? null : runtimeProperty.GetValue(cmdlet, null);
+                PropertyInfo processorProperty = runtime == null ? null : runtime.GetType().GetProperty("PipelineProcessor", Instance);
+                processor = processorProperty == null ? null : processorProperty.GetValue(runtime, null);
+                if (processor != null)
+                {
+                    // "_stopping" in PowerShell 7; "stopping" in engines older than its field renaming.
+                    processorStopping = processor.GetType().GetField("_stopping", Instance) ?? processor.GetType().GetField("stopping", Instance);
+                    if (processorStopping != null && processorStopping.FieldType != typeof(bool)) processorStopping = null;
+                }
+            }
+            catch (Exception)
+            {
+                processor = null;
+                processorStopping = null;
+            }
+            timer = new Timer(Tick, null, periodMs, periodMs);
+        }
+
+        // Watches `cmdlet` (the function's $PSCmdlet) for as long as the guard lives.
+        public static PipelineJobGuard Watch(object cmdlet, UpJobHandle job)
+        {
+            if (cmdlet == null) throw new ArgumentNullException("cmdlet");
+            if (job == null) throw new ArgumentNullException("job");
+            return new PipelineJobGuard(cmdlet, job, 100);
+        }
+
+        // Whether the guard saw the pipeline end and cancelled the job.
+        public bool Fired { get { lock (gate) { return fired; } } }
+
+        // Whether a terminating error elsewhere in the pipeline is noticed too (the engine's
+        // private flag was found), not only a stop.
+        public bool WatchesFailures { get { return processorStopping != null; } }
+
+        private bool PipelineEnded()
+        {
+            if (stopping != null && (bool)stopping.GetValue(cmdlet, null)) return true;
+            return processorStopping != null && (bool)processorStopping.GetValue(processor);
+        }
+
+        private void Tick(object state)
+        {
+            try
+            {
+                if (!PipelineEnded()) return;
+                lock (gate)
+                {
+                    if (fired || timer == null) return;
+                    fired = true;
+                    timer.Dispose();
+                    timer = null;
+                }
+                // Cancel first: users not started are reported skipped and the job still
+                // writes its reports; then free it (uploads in flight finish in the background).
+                try { NativeMethods.up_job_cancel(job); } catch (ObjectDisposedException) { }
+                job.Dispose();
+            }
+            catch (Exception)
+            {
+                // A timer callback must not throw; the job's finalizer frees it in the end.
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (gate)
+            {
+                if (timer != null) timer.Dispose();
+                timer = null;
+            }
         }
     }
 
@@ -272,9 +389,68 @@ namespace UserPhoto.Native
         public byte[][] Images { get { return images; } }
     }
 
+    // The outcome of Api.Call: the method's value, or the exception it threw.
+    public sealed class NativeCall
+    {
+        private readonly object value;
+        private readonly Exception error;
+
+        internal NativeCall(object value, Exception error)
+        {
+            this.value = value;
+            this.error = error;
+        }
+
+        public object Value { get { return value; } }
+        public Exception Error { get { return error; } }
+
+        // The library's stable name of the failure ("user-not-found"); "unexpected" for an
+        // exception that is not the library's.
+        public string Reason
+        {
+            get
+            {
+                if (error == null) return null;
+                UserPhotoException e = error as UserPhotoException;
+                return e != null ? e.Reason : "unexpected";
+            }
+        }
+    }
+
     // What PowerShell calls. Every method throws UserPhotoException on a failed status.
     public static class Api
     {
+        // Calls the Api method `name` with `args` and returns its value or the exception it
+        // threw, instead of throwing: PowerShell records an exception thrown by a .NET method in
+        // the calling command's -ErrorVariable even when a try/catch handles it, so a failure
+        // the module reports as one error record would show up twice. The module calls the
+        // library through here (Invoke-UserPhotoNative). A wrong name or argument list is a
+        // bug, and throws.
+        public static NativeCall Call(string name, object[] args)
+        {
+            object[] plain = args == null ? new object[0] : new object[args.Length];
+            for (int i = 0; i < plain.Length; i++) plain[i] = BaseObject(args[i]);
+            try
+            {
+                object value = typeof(Api).InvokeMember(name, BindingFlags.InvokeMethod | BindingFlags.Public | BindingFlags.Static,
+                    null, null, plain, CultureInfo.InvariantCulture);
+                return new NativeCall(value, null);
+            }
+            catch (TargetInvocationException e)
+            {
+                return new NativeCall(null, e.InnerException ?? e);
+            }
+        }
+
+        // The object a PowerShell PSObject wraps (found by name: this file does not reference
+        // System.Management.Automation).
+        private static object BaseObject(object o)
+        {
+            if (o == null || o.GetType().FullName != "System.Management.Automation.PSObject") return o;
+            PropertyInfo p = o.GetType().GetProperty("BaseObject");
+            return p == null ? o : p.GetValue(o, null);
+        }
+
         // Strings cross as NUL-terminated UTF-8 bytes (Windows PowerShell would marshal a
         // string parameter as ANSI).
         public static byte[] Utf8Z(string s)
@@ -431,6 +607,7 @@ namespace UserPhoto.Native
         {
             UpJobHandle job;
             Check(NativeMethods.up_job_start(client, Utf8Z(optionsJson), out job));
+            job.Started();
             job.HoldClient(client);
             return job;
         }
@@ -593,6 +770,7 @@ namespace UserPhoto.Native
                     graphRef ? graph.DangerousGetHandle() : IntPtr.Zero,
                     directoryRef ? directory.DangerousGetHandle() : IntPtr.Zero,
                     Utf8Z(optionsJson), out job));
+                job.Started();
                 if (graphRef) job.HoldClient(graph);
                 if (directoryRef) job.HoldDirectory(directory);
                 return job;
