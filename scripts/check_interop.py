@@ -8,7 +8,7 @@
 - every UpStatus member has the header's numeric value (UP_STATUS_<NAME>), and every
   header status has a member;
 - every DllImport names CallingConvention.Cdecl and the library token the .psm1 replaces,
-  and the .psm1 replaces it the way scripts/interop.sh does.
+  and the .psm1 replaces it the way scripts/test-powershell.sh does.
 Exit 1 with one line per problem.
 """
 import re
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADER = ROOT / "include" / "userphoto.h"
 CS = ROOT / "powershell" / "UserPhoto" / "native" / "NativeMethods.cs"
 PSM1 = ROOT / "powershell" / "UserPhoto" / "UserPhoto.psm1"
-# The substitution scripts/interop.sh mirrors for the Mono harness.
+# The substitution scripts/test-powershell.sh mirrors for the Mono harness.
 PSM1_REPLACE = """.Replace('__USERPHOTO_LIBRARY__', $library.Replace('"', '""'))"""
 TOKEN = "__USERPHOTO_LIBRARY__"
 
@@ -134,7 +134,7 @@ def main():
     self_test()
     problems, n_imports, n_enum = check(HEADER.read_text(encoding="utf-8"), CS.read_text(encoding="utf-8"))
     if PSM1_REPLACE not in PSM1.read_text(encoding="utf-8"):
-        problems.append(f"UserPhoto.psm1: no {PSM1_REPLACE}; keep it in step with scripts/interop.sh")
+        problems.append(f"UserPhoto.psm1: no {PSM1_REPLACE}; keep it in step with scripts/test-powershell.sh")
     for p in problems:
         print(p)
     if problems:

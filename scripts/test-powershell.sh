@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Interop tests of the PowerShell module's native layer, without PowerShell: checks
-# NativeMethods.cs against include/userphoto.h, then compiles tests/interop/Harness.cs with
-# Mono's mcs (C# 5) together with the module's own NativeMethods.cs (the library path put
-# in exactly as UserPhoto.psm1 does) and runs it against target/debug/libuserphoto.so,
-# `userphoto emulate` and a throwaway Samba AD domain controller (scripts/samba-dc.sh),
-# which is stopped and deleted on exit; openssl makes an app certificate (.pfx) for the
-# certificate-credential case. Set SKIP_BUILD=1 when the library and binary are
-# already built. Without samba or root the Active Directory cases are skipped, loudly,
-# unless USERPHOTO_REQUIRE_SAMBA=1 (scripts/test.sh sets it): then that is a failure.
+# The PowerShell modules' tests, against the real library, `userphoto emulate` and one
+# throwaway Samba AD domain controller (scripts/samba-dc.sh) shared by both parts:
+#   1. the native layer without PowerShell: NativeMethods.cs checked against
+#      include/userphoto.h (check_interop.py), then compiled with Mono's `mcs -langversion:5`
+#      (standing in for Windows PowerShell 5.1's compiler) together with
+#      tests/interop/Harness.cs and run (status paths, jobs, cancel, UTF-8, the AD password
+#      from a SecureString, 10,000 rounds without memory growth);
+#   2. the Pester suite (powershell/tests/, run by scripts/run-pester.ps1 under pwsh):
+#      syntax (PowerShell's own parser, nothing 5.1 cannot parse), import, every cmdlet
+#      and parameter set end to end, prompts, error records, progress, cancellation, the
+#      AD doors, the README's examples.
+# The DC is stopped and deleted on exit; openssl makes an app certificate (.pfx) for the
+# harness's certificate case. Set SKIP_BUILD=1 when the library and binary are already
+# built. Without samba or root the Active Directory cases are skipped, loudly, unless
+# USERPHOTO_REQUIRE_SAMBA=1 (scripts/test.sh sets it): then that is a failure.
 # The DC listens on the fixed ports 389/636, so this must not run at the same time as
 # `cargo test --test directory` (it waits up to 5 minutes for the ports to be free).
 set -euo pipefail
@@ -15,7 +21,7 @@ cd "$(dirname "$0")/.."
 python3 scripts/check_interop.py
 [ "${SKIP_BUILD:-0}" = 1 ] || cargo build --locked --lib --bin userphoto
 lib="$PWD/target/debug/libuserphoto.so"
-[ -f "$lib" ] || { echo "interop: $lib not found; run: cargo build --lib" >&2; exit 1; }
+[ -f "$lib" ] || { echo "test-powershell: $lib not found; run: cargo build --lib" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 # Named like tests/directory.rs's DCs (userphoto-samba-<owner pid>), so that whichever
@@ -44,14 +50,14 @@ mcs -langversion:5 -warnaserror+ -nologo -out:"$tmp/Harness.exe" "$tmp/NativeMet
 pfx_password="Pfx-Interop-$(openssl rand -hex 12)"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/app.key" -out "$tmp/app.crt" -days 2 \
   -subj "/CN=userphoto-interop-app" 2>"$tmp/openssl.log" ||
-  { echo "interop: openssl req failed:" >&2; cat "$tmp/openssl.log" >&2; exit 1; }
+  { echo "test-powershell: openssl req failed:" >&2; cat "$tmp/openssl.log" >&2; exit 1; }
 ( umask 077; printf '%s' "$pfx_password" >"$tmp/pfx.pw" )
 openssl pkcs12 -export -inkey "$tmp/app.key" -in "$tmp/app.crt" -out "$tmp/app.pfx" -passout "file:$tmp/pfx.pw" 2>"$tmp/openssl.log" ||
-  { echo "interop: openssl pkcs12 -export failed:" >&2; cat "$tmp/openssl.log" >&2; exit 1; }
+  { echo "test-powershell: openssl pkcs12 -export failed:" >&2; cat "$tmp/openssl.log" >&2; exit 1; }
 # The same with 3DES and a SHA-1 MAC, as .NET Framework writes it (and all Mono can read).
 openssl pkcs12 -export -inkey "$tmp/app.key" -in "$tmp/app.crt" -out "$tmp/app-3des.pfx" -passout "file:$tmp/pfx.pw" \
   -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 2>"$tmp/openssl.log" ||
-  { echo "interop: openssl pkcs12 -export (3DES) failed:" >&2; cat "$tmp/openssl.log" >&2; exit 1; }
+  { echo "test-powershell: openssl pkcs12 -export (3DES) failed:" >&2; cat "$tmp/openssl.log" >&2; exit 1; }
 rm -f "$tmp/app.key" "$tmp/pfx.pw"
 export USERPHOTO_INTEROP_PFX="$tmp/app.pfx" USERPHOTO_INTEROP_PFX_3DES="$tmp/app-3des.pfx"
 export USERPHOTO_INTEROP_PFX_CERT="$tmp/app.crt" USERPHOTO_INTEROP_PFX_PASSWORD="$pfx_password"
@@ -59,10 +65,10 @@ export USERPHOTO_INTEROP_PFX_CERT="$tmp/app.crt" USERPHOTO_INTEROP_PFX_PASSWORD=
 # ---- the Samba AD DC ----
 skip_ad() {
   if [ "${USERPHOTO_REQUIRE_SAMBA:-0}" = 1 ]; then
-    echo "interop: $1 (USERPHOTO_REQUIRE_SAMBA=1, so this is a failure)" >&2
+    echo "test-powershell: $1 (USERPHOTO_REQUIRE_SAMBA=1, so this is a failure)" >&2
     exit 1
   fi
-  echo "interop: WARNING: skipping the Active Directory cases: $1" >&2
+  echo "test-powershell: WARNING: skipping the Active Directory cases: $1" >&2
   export USERPHOTO_INTEROP_AD=skip
 }
 
@@ -73,20 +79,20 @@ start_dc() {
     [ -d "$d" ] || continue
     owner="${d##*-}"
     if [[ "$owner" =~ ^[0-9]+$ ]] && ! kill -0 "$owner" 2>/dev/null; then
-      echo "interop: stopping the DC left by process $owner" >&2
+      echo "test-powershell: stopping the DC left by process $owner" >&2
       bash scripts/samba-dc.sh destroy "$d" || true
     fi
   done
   local waited=0
   while (exec 3<>/dev/tcp/127.0.0.1/636) 2>/dev/null; do
-    [ "$waited" = 0 ] && echo "interop: 127.0.0.1:636 is in use (another DC test?); waiting for it to be free" >&2
+    [ "$waited" = 0 ] && echo "test-powershell: 127.0.0.1:636 is in use (another DC test?); waiting for it to be free" >&2
     waited=$((waited + 1))
-    [ "$waited" -lt 300 ] || { echo "interop: 127.0.0.1:636 has been busy for 5 minutes" >&2; exit 1; }
+    [ "$waited" -lt 300 ] || { echo "test-powershell: 127.0.0.1:636 has been busy for 5 minutes" >&2; exit 1; }
     sleep 1
   done
   local t0=$SECONDS
   bash scripts/samba-dc.sh start "$samba_dir"
-  echo "interop: Samba AD DC started in $((SECONDS - t0)) s" >&2
+  echo "test-powershell: Samba AD DC started in $((SECONDS - t0)) s" >&2
   eval "$(bash scripts/samba-dc.sh env "$samba_dir")"
 
   # Test users under OU=Interop, added over LDAPS as the administrator (password from a
@@ -132,7 +138,7 @@ print("\n".join(out))
 PY
   LDAPTLS_CACERT="$USERPHOTO_LDAP_CA" ldapadd -x -H "$USERPHOTO_LDAP_URL" -D "$USERPHOTO_LDAP_BIND" \
     -y "$tmp/admin.pw" -f "$tmp/users.ldif" >"$tmp/ldapadd.log" 2>&1 ||
-    { echo "interop: adding the test users failed:" >&2; cat "$tmp/ldapadd.log" >&2; exit 1; }
+    { echo "test-powershell: adding the test users failed:" >&2; cat "$tmp/ldapadd.log" >&2; exit 1; }
   rm -f "$tmp/admin.pw" "$tmp/users.ldif"
   export USERPHOTO_INTEROP_LIMITED_PASSWORD_HEX
   USERPHOTO_INTEROP_LIMITED_PASSWORD_HEX="$(cat "$tmp/limited.hex")"
@@ -146,6 +152,16 @@ else
   start_dc
 fi
 
+export PATH="$PATH:$HOME/.dotnet/tools"
+command -v pwsh >/dev/null || { echo "test-powershell: pwsh not found (bash scripts/setup.sh installs it)" >&2; exit 1; }
+
 status=0
+t0=$SECONDS
 mono --debug "$tmp/Harness.exe" "$PWD/target/debug/userphoto" "$PWD/samples" || status=$?
+echo "test-powershell: Mono harness $((SECONDS - t0)) s (rc $status)"
+t0=$SECONDS
+pester=0
+pwsh -NoProfile -NonInteractive -File scripts/run-pester.ps1 -Output "${PESTER_OUTPUT:-Detailed}" || pester=$?
+echo "test-powershell: Pester $((SECONDS - t0)) s (rc $pester)"
+[ "$status" = 0 ] && status=$pester
 exit "$status"

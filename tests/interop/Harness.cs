@@ -1,12 +1,12 @@
-// Interop harness: compiled by scripts/interop.sh with `mcs -langversion:5` together with the
+// Interop harness: compiled by scripts/test-powershell.sh with `mcs -langversion:5` together with the
 // PowerShell module's own native/NativeMethods.cs (library path substituted as the .psm1
 // does), run with mono against the real library, `userphoto emulate` and (for the Active
-// Directory cases) the Samba AD DC that scripts/interop.sh starts and describes in the
+// Directory cases) the Samba AD DC that scripts/test-powershell.sh starts and describes in the
 // environment: USERPHOTO_LDAP_URL, _CA, _OTHER_CA, _BIND, _PASSWORD, _BASE,
 // USERPHOTO_INTEROP_OU (the test users' OU) and USERPHOTO_INTEROP_LIMITED_PASSWORD_HEX
 // (the password of ip-limited, which may not write other users' thumbnailPhoto).
 // USERPHOTO_INTEROP_PFX, _PFX_3DES, _PFX_CERT and _PFX_PASSWORD: an app certificate and key
-// that scripts/interop.sh made with openssl (a .pfx with OpenSSL's AES defaults, the same
+// that scripts/test-powershell.sh made with openssl (a .pfx with OpenSSL's AES defaults, the same
 // with 3DES as .NET Framework writes it, their password, the certificate as PEM for the
 // emulator's app registration).
 // USERPHOTO_INTEROP_AD=skip skips those cases. Every line printed is checked for the
@@ -81,7 +81,7 @@ static class Harness
             }
             else
             {
-                Console.WriteLine("== directory cases SKIPPED (no Samba AD DC; see scripts/interop.sh)");
+                Console.WriteLine("== directory cases SKIPPED (no Samba AD DC; see scripts/test-powershell.sh)");
             }
             Run("10,000 calls without memory growth", delegate { Memory(main); });
             Run("every status code seen", EveryStatusSeen);
@@ -699,7 +699,7 @@ static class Harness
         string password = Environment.GetEnvironmentVariable("USERPHOTO_INTEROP_PFX_PASSWORD");
         if (string.IsNullOrEmpty(pfxPath) || string.IsNullOrEmpty(password))
         {
-            Fail("USERPHOTO_INTEROP_PFX is not set: run through scripts/interop.sh, which makes the certificate");
+            Fail("USERPHOTO_INTEROP_PFX is not set: run through scripts/test-powershell.sh, which makes the certificate");
             return;
         }
         byte[] pfx = File.ReadAllBytes(pfxPath);
@@ -855,7 +855,7 @@ static class Harness
 
     // ---- Active Directory (a real Samba AD DC) ----
 
-    // The DC and test users scripts/interop.sh provides.
+    // The DC and test users scripts/test-powershell.sh provides.
     sealed class Ad
     {
         public string Url, Ca, OtherCa, Bind, Password, Base, Ou, LimitedPassword;
@@ -867,7 +867,7 @@ static class Harness
             a.Url = Env("USERPHOTO_LDAP_URL");
             if (a.Url == null)
             {
-                Console.WriteLine("interop: USERPHOTO_LDAP_URL is not set: run through scripts/interop.sh, which starts the DC");
+                Console.WriteLine("interop: USERPHOTO_LDAP_URL is not set: run through scripts/test-powershell.sh, which starts the DC");
                 return null;
             }
             a.Ca = Env("USERPHOTO_LDAP_CA");
