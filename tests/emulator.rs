@@ -781,6 +781,74 @@ async fn octet_stream_uploads_and_delete_on_photo() {
     assert_eq!(r.headers()["allow"], "GET, DELETE");
 }
 
+/// A 429 (or 401, 503) answered before the handler still reads the upload the client is
+/// sending, so the client gets the answer and the connection stays usable, instead of a
+/// broken pipe halfway through its body.
+#[tokio::test]
+async fn an_early_answer_reads_the_upload_first() {
+    use std::io::{Read, Write};
+    let emu = start(EmulatorConfig {
+        faults: Faults {
+            seed: 1,
+            p_429: 1.0,
+            ..Faults::default()
+        },
+        ..config()
+    });
+    let token = secret_token(&Client::new(), &emu).await;
+    let addr = emu.base_url().trim_start_matches("http://").to_owned();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let body = vec![0xFFu8; 2 * 1024 * 1024];
+    let head = format!(
+        "PUT /v1.0/users/{ADELE}/photo/$value HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(&body[..4096]).unwrap();
+    // Let the emulator answer before the rest of the body is on its way.
+    std::thread::sleep(Duration::from_millis(300));
+    conn.write_all(&body[4096..])
+        .expect("the rest of the upload is read, not refused");
+    let read_response = |conn: &mut std::net::TcpStream| {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = conn.read(&mut buf).unwrap();
+            assert!(
+                n > 0,
+                "connection closed: {}",
+                String::from_utf8_lossy(&got)
+            );
+            got.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&got).into_owned();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len: usize = text
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                if got.len() >= end + 4 + len {
+                    return text;
+                }
+            }
+        }
+    };
+    let first = read_response(&mut conn);
+    assert!(first.starts_with("HTTP/1.1 429"), "{first}");
+    // The same connection takes the next request.
+    let get = format!(
+        "GET /v1.0/users/{ADELE}/photo HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    conn.write_all(get.as_bytes()).unwrap();
+    let second = read_response(&mut conn);
+    assert!(second.starts_with("HTTP/1.1 429"), "{second}");
+}
+
 #[tokio::test]
 async fn no_photo_codes_are_configurable_and_rotate() {
     let client = Client::new();

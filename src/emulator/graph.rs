@@ -59,7 +59,7 @@ pub(crate) async fn handle(
                 shared.base_url, shared.tenant
             );
             set_header(&mut r, "www-authenticate", &challenge);
-            return Ok(r);
+            return answer_early(req, r).await;
         }
     };
 
@@ -68,21 +68,23 @@ pub(crate) async fn handle(
     let _slot = match shared.enter(&app_id) {
         Ok(slot) => slot,
         Err(retry) => {
-            return Ok(too_many(
+            let r = too_many(
                 shared,
                 ids,
                 retry,
                 "Application is over its concurrent request limit for this resource. Retry after the indicated delay.",
-            ))
+            );
+            return answer_early(req, r).await;
         }
     };
     if let Some(retry) = shared.window(&app_id) {
-        return Ok(too_many(
+        let r = too_many(
             shared,
             ids,
             retry,
             "Application is over its request quota for this time window. Retry after the indicated delay.",
-        ));
+        );
+        return answer_early(req, r).await;
     }
 
     // 3. Injected faults: before the handler, so a faulted PUT stores nothing.
@@ -105,7 +107,7 @@ pub(crate) async fn handle(
                 set_header(&mut r, "retry-after", "1");
             }
             set_header(&mut r, "x-emulator-fault", "503");
-            return Ok(r);
+            return answer_early(req, r).await;
         }
         Fault::TooManyRequests => {
             shared.with_stats(|s| s.faults_429 += 1);
@@ -116,7 +118,7 @@ pub(crate) async fn handle(
                 "Too many requests. Retry after the indicated delay.",
             );
             set_header(&mut r, "x-emulator-fault", "429");
-            return Ok(r);
+            return answer_early(req, r).await;
         }
     }
     if let Some(delay) = slow {
@@ -126,6 +128,18 @@ pub(crate) async fn handle(
 
     // 4. Route.
     route(shared, ids, req).await
+}
+
+/// Send `r` without running the handler, after reading what the client is still sending (up
+/// to the hard cap). Answering while an upload is in flight and then closing leaves the client
+/// a broken pipe instead of the 401/429/503 it should act on: .NET's HttpClient failed that
+/// way on the Graph SDK's retried PUTs (tests/clients).
+async fn answer_early(
+    req: Request<Incoming>,
+    r: Response<Body>,
+) -> Result<Response<Body>, Dropped> {
+    let _ = read_body(req, 0).await;
+    Ok(r)
 }
 
 fn too_many(shared: &Shared, ids: &RequestIds, retry_after: u64, message: &str) -> Response<Body> {
