@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use sha1::Digest as _;
 use userphoto::emulator::{
     AppRegistration, EmulatedUser, Emulator, EmulatorConfig, Faults, ManagedIdentityConfig,
-    PhotoSource, Throttle,
+    NoPhotoError, PhotoSource, Throttle, DEFAULT_TENANT_ID,
 };
 
 const TENANT: &str = "contoso.onmicrosoft.com";
@@ -443,6 +443,37 @@ async fn token_by_certificate_assertion() {
     // Within the 60 s skew: fine.
     let a = assertion(RS256, rsa_cert(), rsa_cert(), &aud, t - 30, t - 600);
     assert_eq!(assertion_token(&client, &emu, &a).await.status(), 200);
+
+    // What MSAL.NET sends (and Entra accepts): `x5c` as one string, `nbf`/`exp` as strings.
+    let msal = |exp: u64| {
+        let header = json!({
+            "alg": "PS256",
+            "typ": "JWT",
+            "x5t#S256": URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&rsa_cert().der)),
+            "x5c": base64::engine::general_purpose::STANDARD.encode(&rsa_cert().der),
+        });
+        let claims = json!({
+            "aud": aud, "iss": CERT_APP, "sub": CERT_APP,
+            "nbf": t.to_string(), "exp": exp.to_string(), "jti": "msal-style",
+        });
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(rsa_cert().key_pem.as_bytes()).unwrap();
+        let sig = jsonwebtoken::crypto::sign(signed.as_bytes(), &key, PS256).unwrap();
+        format!("{signed}.{sig}")
+    };
+    let r = assertion_token(&client, &emu, &msal(t + 600)).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = assertion_token(&client, &emu, &msal(t - 3600)).await;
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["error_codes"],
+        json!([700024]),
+        "a string exp is still checked: {v}"
+    );
 }
 
 #[tokio::test]
@@ -481,10 +512,36 @@ async fn managed_identity_both_styles() {
             ],
         ))
         .header("X-IDENTITY-HEADER", "wrong")
+        .header("client-request-id", "mi-wrong-header")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+    // App Service's own error shape (clients read `message`), not the OAuth one.
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["statusCode"], 401, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("X-IDENTITY-HEADER"),
+        "{v}"
+    );
+    assert_eq!(v["correlationId"], "mi-wrong-header", "{v}");
+    assert!(v.get("error").is_none(), "{v}");
+    let r = client
+        .get(with_query(
+            emu.identity_endpoint(),
+            &[("resource", "https://graph.microsoft.com")],
+        ))
+        .header("X-IDENTITY-HEADER", "mi-header-value")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["statusCode"], 400, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("api-version"),
+        "{v}"
+    );
 
     let r = client
         .get(with_query(
@@ -515,6 +572,10 @@ async fn managed_identity_both_styles() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400, "IMDS needs Metadata: true");
+    // IMDS keeps the OAuth error shape of its documentation.
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "invalid_request", "{v}");
+    assert!(v["error_description"].as_str().is_some(), "{v}");
 
     let r = client
         .get(with_query(
@@ -650,6 +711,229 @@ async fn photo_round_trip() {
 }
 
 #[tokio::test]
+async fn octet_stream_uploads_and_delete_on_photo() {
+    let emu = start(config());
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+    let body = jpeg();
+    // What the Graph SDKs send by default: the bytes decide.
+    let r = client
+        .put(photo_url(&emu, ADELE))
+        .bearer_auth(&token)
+        .header("content-type", "application/octet-stream")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(emu.photo(ADELE).as_deref(), Some(&body[..]));
+    let r = client
+        .get(photo_url(&emu, ADELE))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    let r = client
+        .put(photo_url(&emu, ADELE))
+        .bearer_auth(&token)
+        .header("content-type", "application/octet-stream")
+        .body("not an image")
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_code(r).await;
+    assert_eq!((status.as_u16(), code.as_str()), (400, "ImageNotValid"));
+    let r = client
+        .put(photo_url(&emu, ADELE))
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    let (status, code, v) = error_code(r).await;
+    assert_eq!((status.as_u16(), code.as_str()), (400, "BadRequest"), "{v}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("text/plain"));
+
+    // DELETE .../photo (Remove-MgUserPhoto, Photo.DeleteAsync) works like .../photo/$value.
+    let meta = format!("{}/v1.0/users/{ADELE}/photo", emu.graph_endpoint());
+    let r = client
+        .delete(&meta)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(emu.photo(ADELE), None);
+    let r = client
+        .delete(&meta)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await.1, "ImageNotFound");
+    let r = client.put(&meta).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, DELETE");
+}
+
+/// A 429 (or 401, 503) answered before the handler still reads the upload the client is
+/// sending, so the client gets the answer and the connection stays usable, instead of a
+/// broken pipe halfway through its body.
+#[tokio::test]
+async fn an_early_answer_reads_the_upload_first() {
+    use std::io::{Read, Write};
+    let emu = start(EmulatorConfig {
+        faults: Faults {
+            seed: 1,
+            p_429: 1.0,
+            ..Faults::default()
+        },
+        ..config()
+    });
+    let token = secret_token(&Client::new(), &emu).await;
+    let addr = emu.base_url().trim_start_matches("http://").to_owned();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let body = vec![0xFFu8; 2 * 1024 * 1024];
+    let head = format!(
+        "PUT /v1.0/users/{ADELE}/photo/$value HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(&body[..4096]).unwrap();
+    // Let the emulator answer before the rest of the body is on its way.
+    std::thread::sleep(Duration::from_millis(300));
+    conn.write_all(&body[4096..])
+        .expect("the rest of the upload is read, not refused");
+    let read_response = |conn: &mut std::net::TcpStream| {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = conn.read(&mut buf).unwrap();
+            assert!(
+                n > 0,
+                "connection closed: {}",
+                String::from_utf8_lossy(&got)
+            );
+            got.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&got).into_owned();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len: usize = text
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                if got.len() >= end + 4 + len {
+                    return text;
+                }
+            }
+        }
+    };
+    let first = read_response(&mut conn);
+    assert!(first.starts_with("HTTP/1.1 429"), "{first}");
+    // The same connection takes the next request.
+    let get = format!(
+        "GET /v1.0/users/{ADELE}/photo HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    conn.write_all(get.as_bytes()).unwrap();
+    let second = read_response(&mut conn);
+    assert!(second.starts_with("HTTP/1.1 429"), "{second}");
+}
+
+#[tokio::test]
+async fn no_photo_codes_are_configurable_and_rotate() {
+    let client = Client::new();
+    let expect = [
+        (
+            NoPhotoError::ImageNotFound,
+            "ImageNotFound",
+            "ImageNotFoundException",
+        ),
+        (
+            NoPhotoError::ErrorEntityNotFound,
+            "ErrorEntityNotFound",
+            "ImageNotFoundException",
+        ),
+        (
+            NoPhotoError::ErrorItemNotFound,
+            "ErrorItemNotFound",
+            "The photo wasn't found.",
+        ),
+    ];
+    for (setting, code, message) in expect {
+        let emu = start(EmulatorConfig {
+            no_photo_error: setting,
+            ..config()
+        });
+        let token = secret_token(&client, &emu).await;
+        for url in [
+            photo_url(&emu, ADELE),
+            format!("{}/v1.0/users/{ADELE}/photo", emu.graph_endpoint()),
+        ] {
+            let r = client.get(&url).bearer_auth(&token).send().await.unwrap();
+            let (status, got, v) = error_code(r).await;
+            assert_eq!((status.as_u16(), got.as_str()), (404, code), "{url}");
+            assert!(
+                v["error"]["message"].as_str().unwrap().contains(message),
+                "{v}"
+            );
+        }
+        // An unknown user is still Request_ResourceNotFound, whatever the setting.
+        let r = client
+            .get(photo_url(&emu, "nobody%40contoso.com"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_code(r).await.1, "Request_ResourceNotFound");
+    }
+
+    let cfg: EmulatorConfig = serde_json::from_str(r#"{"no_photo_error": "rotate"}"#).unwrap();
+    assert_eq!(cfg.no_photo_error, NoPhotoError::Rotate);
+    let emu = start(EmulatorConfig {
+        no_photo_error: NoPhotoError::Rotate,
+        ..config()
+    });
+    let token = secret_token(&client, &emu).await;
+    let mut codes = Vec::new();
+    for _ in 0..4 {
+        let r = client
+            .get(photo_url(&emu, ADELE))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        codes.push(error_code(r).await.1);
+    }
+    assert_eq!(
+        codes,
+        [
+            "ImageNotFound",
+            "ErrorEntityNotFound",
+            "ErrorItemNotFound",
+            "ImageNotFound"
+        ]
+    );
+    emu.set_no_photo_error(NoPhotoError::ErrorItemNotFound);
+    let r = client
+        .delete(photo_url(&emu, ADELE))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await.1, "ErrorItemNotFound");
+}
+
+#[tokio::test]
 async fn photo_errors() {
     let emu = start(config());
     let client = Client::new();
@@ -682,12 +966,16 @@ async fn photo_errors() {
     let r = client
         .put(photo_url(&emu, ADELE))
         .bearer_auth(&token)
-        .header("content-type", "application/octet-stream")
+        .header("content-type", "application/json")
         .body(jpeg())
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.status(),
+        400,
+        "a type that is neither an image nor octet-stream"
+    );
     let r = put_jpeg(&client, &emu, &token, "nobody%40contoso.com").await;
     let req_id = r.headers()["request-id"].to_str().unwrap().to_owned();
     let (status, code, v) = error_code(r).await;
@@ -1071,6 +1359,311 @@ async fn https_with_generated_ca() {
         .await
         .expect_err("an unknown CA is refused");
     assert!(err.is_connect() || err.is_request(), "{err:?}");
+}
+
+async fn get_json(client: &Client, url: &str) -> (StatusCode, Value) {
+    let r = client.get(url).send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn openid_configuration_and_instance_discovery() {
+    let emu = start(config());
+    let client = Client::new();
+    let base = emu.authority();
+    let tid = emu.tenant_id();
+    assert_eq!(tid, DEFAULT_TENANT_ID);
+
+    for tenant in [TENANT, "CONTOSO.onmicrosoft.com", &tid, &tid.to_uppercase()] {
+        let (status, v) = get_json(
+            &client,
+            &format!("{base}/{tenant}/v2.0/.well-known/openid-configuration"),
+        )
+        .await;
+        assert_eq!(status, 200, "{tenant}: {v}");
+        // A known tenant's document names it by id everywhere, as Entra's does.
+        assert_eq!(v["issuer"], format!("{base}/{tid}/v2.0"));
+        assert_eq!(
+            v["token_endpoint"],
+            format!("{base}/{tid}/oauth2/v2.0/token")
+        );
+        assert_eq!(
+            v["authorization_endpoint"],
+            format!("{base}/{tid}/oauth2/v2.0/authorize")
+        );
+        let methods = v["token_endpoint_auth_methods_supported"].to_string();
+        assert!(
+            methods.contains("client_secret_post") && methods.contains("private_key_jwt"),
+            "{methods}"
+        );
+        let (status, keys) = get_json(&client, v["jwks_uri"].as_str().unwrap()).await;
+        assert_eq!((status.as_u16(), keys), (200, json!({"keys": []})));
+    }
+    let (status, v) = get_json(
+        &client,
+        &format!("{base}/{TENANT}/.well-known/openid-configuration"),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["token_endpoint"], format!("{base}/{tid}/oauth2/token"));
+    assert_eq!(v["issuer"], format!("{base}/{tid}/"));
+    let (status, keys) = get_json(&client, v["jwks_uri"].as_str().unwrap()).await;
+    assert_eq!((status.as_u16(), keys), (200, json!({"keys": []})));
+    let (status, v) = get_json(
+        &client,
+        &format!("{base}/organizations/v2.0/.well-known/openid-configuration"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["issuer"], format!("{base}/{{tenantid}}/v2.0"));
+    assert_eq!(
+        v["token_endpoint"],
+        format!("{base}/organizations/oauth2/v2.0/token")
+    );
+    let (status, v) = get_json(
+        &client,
+        &format!("{base}/fabrikam.onmicrosoft.com/v2.0/.well-known/openid-configuration"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(v["error"], "invalid_tenant");
+    assert_eq!(v["error_codes"], json!([90002]));
+    let r = client
+        .post(format!(
+            "{base}/{TENANT}/v2.0/.well-known/openid-configuration"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+
+    // The document's token endpoint is the one that answers.
+    let (_, doc) = get_json(
+        &client,
+        &format!("{base}/{TENANT}/v2.0/.well-known/openid-configuration"),
+    )
+    .await;
+    let r = client
+        .post(doc["token_endpoint"].as_str().unwrap())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("client_secret", SECRET),
+            ("scope", GRAPH_SCOPE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Instance discovery: the host without its port, as MSAL keys it, and the tenant's
+    // configuration document.
+    let discovery = |endpoint: &str| {
+        with_query(
+            format!("{base}/common/discovery/instance"),
+            &[("api-version", "1.1"), ("authorization_endpoint", endpoint)],
+        )
+    };
+    let localhost = base.replace("127.0.0.1", "localhost");
+    for (authority, host) in [(&base, "127.0.0.1"), (&localhost, "localhost")] {
+        let (status, v) = get_json(
+            &client,
+            &discovery(&format!("{authority}/{TENANT}/oauth2/v2.0/authorize")),
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(
+            v["tenant_discovery_endpoint"],
+            format!("{authority}/{TENANT}/v2.0/.well-known/openid-configuration")
+        );
+        assert_eq!(v["metadata"][0]["preferred_network"], host);
+        assert_eq!(v["metadata"][0]["preferred_cache"], host);
+        assert_eq!(v["metadata"][0]["aliases"], json!([host]));
+        let (status, _) = get_json(&client, v["tenant_discovery_endpoint"].as_str().unwrap()).await;
+        assert_eq!(status, 200);
+    }
+    let (_, v) = get_json(
+        &client,
+        &discovery(&format!("{base}/{tid}/oauth2/authorize")),
+    )
+    .await;
+    assert_eq!(
+        v["tenant_discovery_endpoint"],
+        format!("{base}/{tid}/.well-known/openid-configuration")
+    );
+    let (status, v) = get_json(
+        &client,
+        &discovery("https://login.contoso.example/common/oauth2/v2.0/authorize"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(v["error"], "invalid_instance");
+    assert_eq!(v["error_codes"], json!([50049]));
+    let (status, _) = get_json(
+        &client,
+        &format!("{base}/common/discovery/instance?api-version=1.1"),
+    )
+    .await;
+    assert_eq!(status, 400, "authorization_endpoint is required");
+    // Metadata requests are not token requests.
+    assert_eq!(emu.stats().token_requests, 1);
+}
+
+#[tokio::test]
+async fn tenant_by_id_and_the_v1_token_endpoint() {
+    let emu = start(config());
+    let client = Client::new();
+    let base = emu.authority();
+    let tid = emu.tenant_id();
+    let secret_form = |scope_or_resource: (&'static str, &'static str)| {
+        vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", APP),
+            ("client_secret", SECRET),
+            scope_or_resource,
+        ]
+    };
+
+    let r = client
+        .post(format!("{base}/{tid}/oauth2/v2.0/token"))
+        .form(&secret_form(("scope", GRAPH_SCOPE)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "v2.0 with the tenant id");
+    let v: Value = r.json().await.unwrap();
+    assert!(v["expires_in"].is_u64());
+
+    for tenant in [TENANT, tid.as_str()] {
+        let r = client
+            .post(format!("{base}/{tenant}/oauth2/token"))
+            .form(&secret_form(("resource", "https://graph.microsoft.com")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "v1 with {tenant}");
+        let v: Value = r.json().await.unwrap();
+        // v1 answers its numbers as strings.
+        let expires_in: u64 = v["expires_in"].as_str().unwrap().parse().unwrap();
+        let expires_on: u64 = v["expires_on"].as_str().unwrap().parse().unwrap();
+        assert!(expires_in > 3000 && expires_on > now() + 3000, "{v}");
+        assert_eq!(v["resource"], "https://graph.microsoft.com");
+        let token = v["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(put_jpeg(&client, &emu, &token, ADELE).await.status(), 200);
+    }
+    // v1 needs `resource`; a scope alone does not name one.
+    let r = client
+        .post(format!("{base}/{TENANT}/oauth2/token"))
+        .form(&secret_form(("scope", GRAPH_SCOPE)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("'resource'"),
+        "{v}"
+    );
+    let r = client
+        .post(format!("{base}/{TENANT}/oauth2/token"))
+        .form(&secret_form(("resource", "https://outlook.office.com")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "invalid_resource"
+    );
+    let r = client
+        .post(format!(
+            "{base}/bbbbcccc-1111-dddd-2222-eeee3333ffff/oauth2/token"
+        ))
+        .form(&secret_form(("resource", "https://graph.microsoft.com")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "another tenant's id");
+
+    // A client assertion may name either endpoint, with the tenant by name or by id.
+    use jsonwebtoken::Algorithm::RS256;
+    let t = now();
+    for aud in [
+        format!("{base}/{tid}/oauth2/v2.0/token"),
+        format!("{base}/{tid}/oauth2/token"),
+        format!("{base}/{TENANT}/oauth2/token"),
+    ] {
+        let a = assertion(RS256, rsa_cert(), rsa_cert(), &aud, t + 300, t);
+        let r = client
+            .post(format!("{base}/{tid}/oauth2/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", CERT_APP),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &a),
+                ("resource", "00000003-0000-0000-c000-000000000000"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{aud}: {}", r.text().await.unwrap());
+    }
+
+    let bad = EmulatorConfig {
+        tenant_id: "not-a-guid".into(),
+        ..config()
+    };
+    match Emulator::start(bad) {
+        Err(userphoto::Error::Config(m)) => assert!(m.contains("not-a-guid"), "{m}"),
+        other => panic!("expected a config error, got {other:?}"),
+    }
+}
+
+/// `userphoto emulate --https` writes its CA to the temporary directory and removes it when
+/// stopped by SIGTERM or SIGINT.
+#[cfg(unix)]
+#[test]
+fn https_ca_file_is_removed_on_stop() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    for signal in ["-TERM", "-INT"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_userphoto"))
+            .args(["emulate", "--https", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        assert!(
+            first.starts_with("emulator listening on https://127.0.0.1:"),
+            "{first}"
+        );
+        let second = lines.next().unwrap().unwrap();
+        let path = second
+            .strip_prefix("CA certificate written to ")
+            .unwrap_or_else(|| panic!("{second}"))
+            .to_owned();
+        let pem = std::fs::read_to_string(&path).unwrap();
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+        let killed = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "{signal}: {status:?}");
+        assert!(
+            !std::path::Path::new(&path).exists(),
+            "{path} is left behind after {signal}"
+        );
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use userphoto::emulator::{
     AppRegistration, EmulatedUser, Emulator, EmulatorConfig, Faults, ManagedIdentityConfig,
-    PhotoSource,
+    NoPhotoError, PhotoSource,
 };
 use userphoto::graph::{
     runtime, AssertionAlgorithm, Credential, GraphClient, GraphConfig, RetryPolicy, Secret,
@@ -572,6 +572,46 @@ fn named_errors() {
         .block_on(client.delete_photo("adele@contoso.com"))
         .unwrap();
     assert!(emu.photo("adele@contoso.com").is_none());
+}
+
+/// Graph has answered "no photo" with ImageNotFound, ErrorEntityNotFound and ErrorItemNotFound:
+/// each is "no photo", never "no such user".
+#[test]
+fn every_no_photo_code_means_no_photo() {
+    let emu = emulator(false);
+    let client = secret_client(&emu);
+    for setting in [
+        NoPhotoError::ImageNotFound,
+        NoPhotoError::ErrorEntityNotFound,
+        NoPhotoError::ErrorItemNotFound,
+    ] {
+        emu.set_no_photo_error(setting);
+        let e = runtime()
+            .block_on(client.get_photo("adele@contoso.com"))
+            .unwrap_err();
+        assert_eq!(e.code(), "no-photo", "{setting:?}: {e}");
+        let meta = runtime().block_on(client.photo_meta("adele@contoso.com"));
+        assert!(
+            matches!(meta, Ok(None)),
+            "{setting:?}: {:?}",
+            meta.map_err(|e| e.to_string())
+        );
+        let e = runtime()
+            .block_on(client.delete_photo("adele@contoso.com"))
+            .unwrap_err();
+        assert_eq!(e.code(), "no-photo", "{setting:?}: {e}");
+        let e = runtime()
+            .block_on(client.get_photo("nobody@contoso.com"))
+            .unwrap_err();
+        assert_eq!(e.code(), "user-not-found", "{setting:?}: {e}");
+    }
+    emu.set_no_photo_error(NoPhotoError::Rotate);
+    for _ in 0..3 {
+        let e = runtime()
+            .block_on(client.get_photo("adele@contoso.com"))
+            .unwrap_err();
+        assert_eq!(e.code(), "no-photo", "{e}");
+    }
 }
 
 #[test]

@@ -1,18 +1,17 @@
-//! The Entra ID side: `POST /{tenant}/oauth2/v2.0/token` (client credentials with a client
-//! secret or a signed client assertion) and the two managed identity endpoints.
+//! The Entra ID side: `POST /{tenant}/oauth2/v2.0/token` and the v1 `POST /{tenant}/oauth2/token`
+//! (client credentials with a client secret or a signed client assertion; the tenant by
+//! domain name or id) and the two managed identity endpoints.
 //!
 //! Errors follow the Entra ID shape (`error`, `error_description` starting with the AADSTS
 //! code, `error_codes`), with the codes of the Entra error code reference where one fits.
 //! Entra documents that these codes and texts change over time; clients should key on the
 //! HTTP status and the `error` field only. Nothing here ever echoes a secret or an assertion.
 
-use std::collections::HashSet;
-
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hyper::header::{HeaderValue, AUTHORIZATION};
 use hyper::{HeaderMap, Method, Response, StatusCode};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{json, Value};
 
 use super::http::{
@@ -78,16 +77,26 @@ impl Refusal {
     }
 }
 
-/// `POST /{tenant}/oauth2/v2.0/token`.
+/// Which of Entra ID's two token endpoints a request came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenVersion {
+    /// `/{tenant}/oauth2/token`: names the API by `resource`; answers numbers as strings.
+    V1,
+    /// `/{tenant}/oauth2/v2.0/token`: names the API by `scope` = `{resource}/.default`.
+    V2,
+}
+
+/// `POST /{tenant}/oauth2/v2.0/token` and `POST /{tenant}/oauth2/token`.
 pub(crate) fn token_endpoint(
     shared: &Shared,
     ids: &RequestIds,
     tenant: &str,
+    version: TokenVersion,
     method: &Method,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Response<Body> {
-    match issue(shared, tenant, method, headers, body) {
+    match issue(shared, tenant, version, method, headers, body) {
         Ok(resp) => {
             let mut r = json_response(StatusCode::OK, ids, &resp);
             no_store(&mut r);
@@ -107,6 +116,7 @@ pub(crate) fn token_endpoint(
 fn issue(
     shared: &Shared,
     tenant: &str,
+    version: TokenVersion,
     method: &Method,
     headers: &HeaderMap,
     body: &[u8],
@@ -129,7 +139,7 @@ fn issue(
             "The grant type isn't supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.",
         ));
     }
-    if tenant_lower != shared.tenant.to_lowercase() {
+    if !shared.knows_tenant(tenant) {
         return Err(bad_request(
             "invalid_request",
             90002,
@@ -152,8 +162,22 @@ fn issue(
         .map(str::to_owned)
         .or_else(|| basic.as_ref().map(|(id, _)| id.clone()))
         .ok_or_else(|| missing("client_id"))?;
-    let scope = form_get(&form, "scope").ok_or_else(|| missing("scope"))?;
-    check_scope(shared, scope)?;
+    // Entra's v1 client credentials grant names the API by `resource` (required); the v2
+    // grant by `scope`. A `scope` sent to v1 is ignored (what v1 does with one is
+    // undocumented; MSAL sends one on every request).
+    let resource = match version {
+        TokenVersion::V2 => {
+            let scope = form_get(&form, "scope").ok_or_else(|| missing("scope"))?;
+            check_scope(shared, scope)?
+        }
+        TokenVersion::V1 => {
+            let resource = form_get(&form, "resource")
+                .filter(|r| !r.is_empty())
+                .ok_or_else(|| missing("resource"))?;
+            check_resource(shared, resource)?;
+            resource.to_owned()
+        }
+    };
 
     let app = shared.app(&client_id).ok_or_else(|| {
         bad_request(
@@ -202,12 +226,28 @@ fn issue(
     }
 
     let (token, lifetime) = shared.issue_token(&app.client_id);
-    Ok(json!({
-        "token_type": "Bearer",
-        "expires_in": lifetime,
-        "ext_expires_in": lifetime,
-        "access_token": token,
-    }))
+    Ok(match version {
+        TokenVersion::V2 => json!({
+            "token_type": "Bearer",
+            "expires_in": lifetime,
+            "ext_expires_in": lifetime,
+            "access_token": token,
+        }),
+        // The v1 answer as Entra's v1 client credentials documentation shows it: times as
+        // strings, `expires_on`/`not_before` in Unix seconds, and the `resource`.
+        TokenVersion::V1 => {
+            let now = unix_now();
+            json!({
+                "token_type": "Bearer",
+                "expires_in": lifetime.to_string(),
+                "ext_expires_in": lifetime.to_string(),
+                "expires_on": (now + lifetime).to_string(),
+                "not_before": now.to_string(),
+                "resource": resource,
+                "access_token": token,
+            })
+        }
+    })
 }
 
 /// RFC 6749 §2.3.1: `Authorization: Basic base64(urlencode(id):urlencode(secret))`.
@@ -242,7 +282,8 @@ pub(crate) fn is_graph_resource(shared: &Shared, resource: &str) -> bool {
         || r == format!("{scheme}://localhost:{}", shared.port)
 }
 
-fn check_scope(shared: &Shared, scope: &str) -> Result<(), Refusal> {
+/// The resource of a v2 scope, which must be `{Graph}/.default`.
+fn check_scope(shared: &Shared, scope: &str) -> Result<String, Refusal> {
     let scopes: Vec<&str> = scope.split_whitespace().collect();
     if scopes.len() != 1 {
         return Err(bad_request(
@@ -258,6 +299,11 @@ fn check_scope(shared: &Shared, scope: &str) -> Result<(), Refusal> {
             format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
         )
     })?;
+    check_resource(shared, resource)?;
+    Ok(resource.to_owned())
+}
+
+fn check_resource(shared: &Shared, resource: &str) -> Result<(), Refusal> {
     if !is_graph_resource(shared, resource) {
         return Err(bad_request(
             "invalid_resource",
@@ -306,29 +352,50 @@ fn decode_thumbprint(s: &str) -> Option<Vec<u8>> {
 /// endpoint, `iss` = `sub` = client id, `exp` not past and `nbf` not ahead (60 s skew), `jti`
 /// present.
 ///
+/// The JWT is read here rather than by a strict JWT library, because Entra accepts what
+/// MSAL.NET sends and MSAL.NET departs from RFC 7515/7519 in two ways (seen by
+/// tests/clients): `x5c` is one base64 string, not an array, and `nbf`/`exp` are numeric
+/// strings, not numbers. Both forms are accepted.
+///
 /// Undocumented choices: either thumbprint header is accepted with either algorithm (the SHA-256
 /// one wins when both are sent); replayed `jti`s are not refused (Entra does not document
 /// replay detection for client assertions).
 fn check_assertion(shared: &Shared, app: &App, assertion: &str) -> Result<(), Refusal> {
-    let header = jsonwebtoken::decode_header(assertion)
-        .map_err(|_| malformed("the header cannot be read"))?;
-    if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
-        return Err(malformed(&format!(
-            "algorithm {:?} is not accepted for client assertions; use PS256 or RS256",
-            header.alg
-        )));
-    }
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [header_b64, claims_b64, signature] = parts[..] else {
+        return Err(malformed("it is not three dot-separated parts"));
+    };
+    let json_part = |b64: &str, what: &str| {
+        URL_SAFE_NO_PAD
+            .decode(b64.trim_end_matches('='))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+            .filter(Value::is_object)
+            .ok_or_else(|| malformed(&format!("the {what} cannot be read")))
+    };
+    let header = json_part(header_b64, "header")?;
+    let alg = match header.get("alg").and_then(Value::as_str) {
+        Some("RS256") => Algorithm::RS256,
+        Some("PS256") => Algorithm::PS256,
+        other => {
+            return Err(malformed(&format!(
+                "algorithm {} is not accepted for client assertions; use PS256 or RS256",
+                other.unwrap_or("(none)")
+            )))
+        }
+    };
     let not_registered = |thumb: &str| {
         invalid_client(
             700027,
             format!("The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{thumb}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '{}'.]", app.client_id),
         )
     };
-    let (used, matches) = if let Some(t) = &header.x5t_s256 {
+    let thumbprint = |name: &str| header.get(name).and_then(Value::as_str);
+    let (used, matches) = if let Some(t) = thumbprint("x5t#S256") {
         let used = decode_thumbprint(t).ok_or_else(|| malformed("x5t#S256 is not base64url"))?;
         let ok = app.cert.as_ref().is_some_and(|c| c.sha256 == used);
         (used, ok)
-    } else if let Some(t) = &header.x5t {
+    } else if let Some(t) = thumbprint("x5t") {
         let used = decode_thumbprint(t).ok_or_else(|| malformed("x5t is not base64url"))?;
         let ok = app.cert.as_ref().is_some_and(|c| c.sha1 == used);
         (used, ok)
@@ -342,25 +409,15 @@ fn check_assertion(shared: &Shared, app: &App, assertion: &str) -> Result<(), Re
     }
     let cert = app.cert.as_ref().ok_or_else(|| not_registered(""))?;
 
-    let mut validation = Validation::new(header.alg);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims = HashSet::new();
     let key = DecodingKey::from_rsa_der(&cert.rsa_public_key);
-    let claims = match jsonwebtoken::decode::<Value>(assertion, &key, &validation) {
-        Ok(data) => data.claims,
-        Err(e) => {
-            return Err(match e.kind() {
-                jsonwebtoken::errors::ErrorKind::InvalidSignature
-                | jsonwebtoken::errors::ErrorKind::InvalidRsaKey(_)
-                | jsonwebtoken::errors::ErrorKind::Provider(_) => {
-                    invalid_client(700027, "Client assertion failed signature validation.")
-                }
-                _ => malformed("the claims cannot be read"),
-            })
-        }
-    };
+    let signed = format!("{header_b64}.{claims_b64}");
+    if !jsonwebtoken::crypto::verify(signature, signed.as_bytes(), &key, alg).unwrap_or(false) {
+        return Err(invalid_client(
+            700027,
+            "Client assertion failed signature validation.",
+        ));
+    }
+    let claims = json_part(claims_b64, "claims")?;
 
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let iss = text("iss").ok_or_else(|| malformed("the 'iss' claim is missing"))?;
@@ -395,7 +452,11 @@ fn check_assertion(shared: &Shared, app: &App, assertion: &str) -> Result<(), Re
     }
 
     let now = unix_now();
-    let number = |name: &str| claims.get(name).and_then(Value::as_f64);
+    let number = |name: &str| match claims.get(name) {
+        Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+        Some(v) => v.as_f64(),
+        None => None,
+    };
     let exp = number("exp").ok_or_else(|| malformed("the 'exp' claim is missing"))?;
     if exp < 0.0 || (exp as u64) + SKEW_SECS < now {
         return Err(invalid_client(
@@ -425,8 +486,8 @@ fn check_assertion(shared: &Shared, app: &App, assertion: &str) -> Result<(), Re
     Ok(())
 }
 
-/// The token endpoint URLs an assertion may name (v2.0 and v1, 127.0.0.1 or localhost),
-/// lower-cased without a trailing slash.
+/// The token endpoint URLs an assertion may name (v2.0 and v1, 127.0.0.1 or localhost, the
+/// tenant by domain name or by id), lower-cased without a trailing slash.
 fn accepted_audiences(shared: &Shared) -> Vec<String> {
     let scheme = if shared.base_url.starts_with("https") {
         "https"
@@ -439,8 +500,10 @@ fn accepted_audiences(shared: &Shared) -> Vec<String> {
     ];
     let mut out = Vec::new();
     for h in hosts {
-        for p in ["oauth2/v2.0/token", "oauth2/token"] {
-            out.push(format!("{h}/{}/{p}", shared.tenant).to_lowercase());
+        for t in [&shared.tenant, &shared.tenant_id] {
+            for p in ["oauth2/v2.0/token", "oauth2/token"] {
+                out.push(format!("{h}/{t}/{p}").to_lowercase());
+            }
         }
     }
     out
@@ -460,17 +523,26 @@ pub(crate) enum MiStyle {
     Imds,
 }
 
+/// A managed identity error in the shape of the endpoint asked. IMDS answers OAuth-style
+/// `{"error", "error_description"}` (its documented error table). App Service answers
+/// `{"statusCode", "message", "correlationId"}`, the shape the Azure SDKs and MSAL parse for
+/// that source; `error` is not part of it.
 fn mi_error(
     status: StatusCode,
     ids: &RequestIds,
+    style: MiStyle,
     error: &str,
     description: &str,
 ) -> Response<Body> {
-    let mut r = json_response(
-        status,
-        ids,
-        &json!({"error": error, "error_description": description}),
-    );
+    let body = match style {
+        MiStyle::Imds => json!({"error": error, "error_description": description}),
+        MiStyle::AppService => json!({
+            "statusCode": status.as_u16(),
+            "message": description,
+            "correlationId": ids.client_request_id,
+        }),
+    };
+    let mut r = json_response(status, ids, &body);
     no_store(&mut r);
     r
 }
@@ -490,6 +562,7 @@ pub(crate) fn managed_identity(
         return mi_error(
             StatusCode::NOT_FOUND,
             ids,
+            style,
             "not_found",
             "Managed identity is not enabled in this emulator.",
         );
@@ -498,6 +571,7 @@ pub(crate) fn managed_identity(
         let mut r = mi_error(
             StatusCode::METHOD_NOT_ALLOWED,
             ids,
+            style,
             "invalid_request",
             "Only GET is supported.",
         );
@@ -515,6 +589,7 @@ pub(crate) fn managed_identity(
                 return mi_error(
                     StatusCode::UNAUTHORIZED,
                     ids,
+                    style,
                     "invalid_request",
                     "The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.",
                 );
@@ -526,6 +601,7 @@ pub(crate) fn managed_identity(
                 return mi_error(
                     StatusCode::BAD_REQUEST,
                     ids,
+                    style,
                     "invalid_request",
                     "Required metadata header not specified",
                 );
@@ -538,6 +614,7 @@ pub(crate) fn managed_identity(
         return mi_error(
             StatusCode::BAD_REQUEST,
             ids,
+            style,
             "invalid_request",
             "Required query variable 'api-version' is missing",
         );
@@ -548,6 +625,7 @@ pub(crate) fn managed_identity(
         return mi_error(
             StatusCode::BAD_REQUEST,
             ids,
+            style,
             "invalid_request",
             "api-version must be 2019-08-01",
         );
@@ -556,6 +634,7 @@ pub(crate) fn managed_identity(
         return mi_error(
             StatusCode::BAD_REQUEST,
             ids,
+            style,
             "invalid_request",
             "Required query variable 'resource' is missing",
         );
@@ -567,6 +646,7 @@ pub(crate) fn managed_identity(
             return mi_error(
                 StatusCode::BAD_REQUEST,
                 ids,
+                style,
                 "invalid_request",
                 "Identity not found",
             );
@@ -576,6 +656,7 @@ pub(crate) fn managed_identity(
         return mi_error(
             StatusCode::BAD_REQUEST,
             ids,
+            style,
             "invalid_resource",
             &format!(
                 "AADSTS500011: The resource principal named {resource} was not found in the tenant named {}.",

@@ -2,7 +2,7 @@
 //! only what differs:
 //!
 //! ```json
-//! {"tenant": "contoso.onmicrosoft.com",
+//! {"tenant": "contoso.onmicrosoft.com", "tenant_id": "aaaabbbb-0000-cccc-1111-dddd2222eeee",
 //!  "apps": [{"client_id": "11111111-1111-1111-1111-111111111111", "client_secret": "s3cret"}],
 //!  "users": [{"id": "aaaaaaaa-0000-0000-0000-000000000001", "userPrincipalName": "adele@contoso.com"}],
 //!  "photo_source": "cloud",
@@ -24,8 +24,10 @@ pub struct EmulatorConfig {
     pub port: u16,
     /// Serve HTTPS with a certificate signed by a CA generated at start ([`super::Emulator::ca_pem`]).
     pub https: bool,
-    /// The only tenant the token endpoint knows (compared case-insensitively).
+    /// The only tenant the token endpoint knows, by domain name (compared case-insensitively)...
     pub tenant: String,
+    /// ...or by its id, a GUID (Entra accepts either wherever a tenant is named).
+    pub tenant_id: String,
     pub apps: Vec<AppRegistration>,
     pub users: Vec<EmulatedUser>,
     /// Lifetime of issued access tokens.
@@ -38,6 +40,8 @@ pub struct EmulatorConfig {
     pub faults: Faults,
     /// Enables the managed identity endpoints; their tokens are issued for `client_id`.
     pub managed_identity: Option<ManagedIdentityConfig>,
+    /// The error code of a 404 for a user without a photo.
+    pub no_photo_error: NoPhotoError,
 }
 
 impl Default for EmulatorConfig {
@@ -46,6 +50,7 @@ impl Default for EmulatorConfig {
             port: 0,
             https: false,
             tenant: "contoso.onmicrosoft.com".into(),
+            tenant_id: DEFAULT_TENANT_ID.into(),
             apps: Vec::new(),
             users: Vec::new(),
             token_lifetime_secs: 3600,
@@ -54,9 +59,13 @@ impl Default for EmulatorConfig {
             throttle: Throttle::default(),
             faults: Faults::default(),
             managed_identity: None,
+            no_photo_error: NoPhotoError::default(),
         }
     }
 }
+
+/// A made-up tenant id in the style of Microsoft's documentation placeholders.
+pub const DEFAULT_TENANT_ID: &str = "aaaabbbb-0000-cccc-1111-dddd2222eeee";
 
 impl fmt::Debug for EmulatorConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -64,6 +73,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("port", &self.port)
             .field("https", &self.https)
             .field("tenant", &self.tenant)
+            .field("tenant_id", &self.tenant_id)
             .field("apps", &self.apps)
             .field("users", &self.users.len())
             .field("token_lifetime_secs", &self.token_lifetime_secs)
@@ -72,6 +82,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("throttle", &self.throttle)
             .field("faults", &self.faults)
             .field("managed_identity", &self.managed_identity)
+            .field("no_photo_error", &self.no_photo_error)
             .finish()
     }
 }
@@ -126,6 +137,27 @@ pub enum PhotoSource {
     /// No policy configured (`source: null`): cloud updates are allowed.
     #[serde(rename = "unset", alias = "null")]
     Unset,
+}
+
+/// How Graph says "this user has no photo" (always 404). Graph documents none of these codes;
+/// each has been seen from the real service, so a client must take all of them as "no photo":
+///
+/// - `ImageNotFound`, message "Exception of type
+///   'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown." (quoted in
+///   Microsoft's "Change user profile photos" admin page for `Get-MgUserPhoto`);
+/// - `ErrorEntityNotFound` with that same message (from January 2024:
+///   microsoftgraph/msgraph-sdk-dotnet-core issues 796 and 851);
+/// - `ErrorItemNotFound`, "The photo wasn't found." (mailbox-backed photos:
+///   microsoftgraph/microsoft-graph-docs issue 2248).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoPhotoError {
+    #[default]
+    ImageNotFound,
+    ErrorEntityNotFound,
+    ErrorItemNotFound,
+    /// Each answer takes the next of the three in turn, so a client meets all of them.
+    #[serde(rename = "rotate")]
+    Rotate,
 }
 
 /// Throttling per app (the `appid` of the access token).

@@ -59,7 +59,7 @@ pub(crate) async fn handle(
                 shared.base_url, shared.tenant
             );
             set_header(&mut r, "www-authenticate", &challenge);
-            return Ok(r);
+            return answer_early(req, r).await;
         }
     };
 
@@ -68,21 +68,23 @@ pub(crate) async fn handle(
     let _slot = match shared.enter(&app_id) {
         Ok(slot) => slot,
         Err(retry) => {
-            return Ok(too_many(
+            let r = too_many(
                 shared,
                 ids,
                 retry,
                 "Application is over its concurrent request limit for this resource. Retry after the indicated delay.",
-            ))
+            );
+            return answer_early(req, r).await;
         }
     };
     if let Some(retry) = shared.window(&app_id) {
-        return Ok(too_many(
+        let r = too_many(
             shared,
             ids,
             retry,
             "Application is over its request quota for this time window. Retry after the indicated delay.",
-        ));
+        );
+        return answer_early(req, r).await;
     }
 
     // 3. Injected faults: before the handler, so a faulted PUT stores nothing.
@@ -105,7 +107,7 @@ pub(crate) async fn handle(
                 set_header(&mut r, "retry-after", "1");
             }
             set_header(&mut r, "x-emulator-fault", "503");
-            return Ok(r);
+            return answer_early(req, r).await;
         }
         Fault::TooManyRequests => {
             shared.with_stats(|s| s.faults_429 += 1);
@@ -116,7 +118,7 @@ pub(crate) async fn handle(
                 "Too many requests. Retry after the indicated delay.",
             );
             set_header(&mut r, "x-emulator-fault", "429");
-            return Ok(r);
+            return answer_early(req, r).await;
         }
     }
     if let Some(delay) = slow {
@@ -126,6 +128,18 @@ pub(crate) async fn handle(
 
     // 4. Route.
     route(shared, ids, req).await
+}
+
+/// Send `r` without running the handler, after reading what the client is still sending (up
+/// to the hard cap). Answering while an upload is in flight and then closing leaves the client
+/// a broken pipe instead of the 401/429/503 it should act on: .NET's HttpClient failed that
+/// way on the Graph SDK's retried PUTs (tests/clients).
+async fn answer_early(
+    req: Request<Incoming>,
+    r: Response<Body>,
+) -> Result<Response<Body>, Dropped> {
+    let _ = read_body(req, 0).await;
+    Ok(r)
 }
 
 fn too_many(shared: &Shared, ids: &RequestIds, retry_after: u64, message: &str) -> Response<Body> {
@@ -226,14 +240,12 @@ fn user_not_found(ids: &RequestIds, user: &str) -> Response<Body> {
     )
 }
 
-/// Graph's answer when a user has no photo (quoted in Microsoft's admin documentation).
-fn image_not_found(ids: &RequestIds) -> Response<Body> {
-    graph_error(
-        StatusCode::NOT_FOUND,
-        ids,
-        "ImageNotFound",
-        "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown.",
-    )
+/// Graph's answer when a user has no photo: 404 with one of the codes of [`NoPhotoError`].
+///
+/// [`NoPhotoError`]: super::config::NoPhotoError
+fn image_not_found(shared: &Shared, ids: &RequestIds) -> Response<Body> {
+    let (code, message) = shared.no_photo_error();
+    graph_error(StatusCode::NOT_FOUND, ids, code, message)
 }
 
 /// photoUpdateSettings source = onPremises: "updates through cloud services are disabled for
@@ -277,12 +289,15 @@ async fn route(
     let version = segments.remove(0);
     let method = req.method().clone();
     match parse_target(&version, &segments) {
-        Target::PhotoMeta(user) => {
-            if method != Method::GET {
-                return Ok(method_not_allowed(ids, &method, "GET"));
-            }
-            Ok(photo_metadata(shared, ids, &version, &user))
-        }
+        Target::PhotoMeta(user) => match method {
+            Method::GET => Ok(photo_metadata(shared, ids, &version, &user)),
+            // Graph's API reference documents DELETE on `.../photo/$value` only, but Microsoft's
+            // admin page "Change user profile photos" removes photos with `Remove-MgUserPhoto`,
+            // which sends DELETE `.../photo`; the Graph SDKs offer both (`Photo.DeleteAsync`,
+            // `Photo.Content.DeleteAsync`). Both are served, with the same answers.
+            Method::DELETE => Ok(delete_photo(shared, ids, &user)),
+            _ => Ok(method_not_allowed(ids, &method, "GET, DELETE")),
+        },
         Target::PhotoValue(user) => match method {
             Method::GET => Ok(photo_value(shared, ids, &user)),
             Method::PUT | Method::PATCH => put_photo(shared, ids, &user, req).await,
@@ -341,7 +356,7 @@ fn photo_metadata(shared: &Shared, ids: &RequestIds, version: &str, user: &str) 
     // Without a photo Graph now answers 404 ImageNotFound (an older example showed a 1x1
     // image/gif placeholder instead); 404 is modelled.
     let Some(p) = shared.photo(&u.id) else {
-        return image_not_found(ids);
+        return image_not_found(shared, ids);
     };
     let mut r = json_response(
         StatusCode::OK,
@@ -364,7 +379,7 @@ fn photo_value(shared: &Shared, ids: &RequestIds, user: &str) -> Response<Body> 
         return user_not_found(ids, user);
     };
     let Some(p) = shared.photo(&u.id) else {
-        return image_not_found(ids);
+        return image_not_found(shared, ids);
     };
     let mut r = response(StatusCode::OK, ids, Bytes::from(p.bytes.as_ref().clone()));
     r.headers_mut()
@@ -385,7 +400,7 @@ fn delete_photo(shared: &Shared, ids: &RequestIds, user: &str) -> Response<Body>
     // Deleting a photo that is not there: Graph's answer is undocumented. 404 ImageNotFound is
     // our choice (the same answer as reading it), so clients must treat it as "already gone".
     if !shared.put_photo(&u.id, None) {
-        return image_not_found(ids);
+        return image_not_found(shared, ids);
     }
     // Current docs say 204 No Content (older ones said 200 OK).
     empty(StatusCode::NO_CONTENT, ids)
@@ -449,10 +464,20 @@ async fn put_photo(
     if shared.photo_source() == PhotoSource::OnPremises {
         return Ok(policy_denied(ids));
     }
-    // Graph documents Content-Type image/jpeg as required (PNG is widely reported to work);
-    // its answer to another type is undocumented (an old SDK bug got a 500). 400 BadRequest
-    // is our choice.
-    if content_type != "image/jpeg" && content_type != "image/png" {
+    // Graph's API reference says "Content-Type: image/jpeg. Required." (profilephoto-update),
+    // and PNG is widely reported to work. Microsoft's own Graph SDKs send
+    // application/octet-stream: `Photo.Content.PutAsync(stream)`, the C# sample on that same
+    // page, sends it unless the caller adds a Content-Type header (tests/clients records
+    // both). A 1.x SDK's
+    // octet-stream PUT once got ErrorInternalServerError (2018, microsoftgraph/msgraph-sdk-dotnet
+    // issue 237); that Microsoft still ships it as the documented sample is taken to mean the
+    // service accepts it, so octet-stream is accepted and the bytes decide (below). This
+    // library's own client sends image/jpeg or image/png, the documented types. Any other
+    // type: Graph's answer is undocumented; 400 BadRequest is our choice.
+    if !matches!(
+        content_type.as_str(),
+        "image/jpeg" | "image/png" | "application/octet-stream"
+    ) {
         let shown = if content_type.is_empty() {
             "(none)"
         } else {
@@ -462,7 +487,7 @@ async fn put_photo(
             StatusCode::BAD_REQUEST,
             ids,
             "BadRequest",
-            &format!("Content-Type {shown} is not supported for a profile photo; send image/jpeg or image/png."),
+            &format!("Content-Type {shown} is not supported for a profile photo; send image/jpeg, image/png or application/octet-stream."),
         ));
     }
     // The bytes must really be a JPEG or PNG whose header reads. Graph's code for a body that

@@ -4,10 +4,11 @@
 //!
 //! | path | models |
 //! | --- | --- |
-//! | `POST /{tenant}/oauth2/v2.0/token` | Entra ID client credentials: client secret, or a client assertion signed RS256 + `x5t` / PS256 + `x5t#S256` |
+//! | `POST /{tenant}/oauth2/v2.0/token`, `POST /{tenant}/oauth2/token` (v1, `resource=`) | Entra ID client credentials: client secret, or a client assertion signed RS256 + `x5t` / PS256 + `x5t#S256`; the tenant by domain name or id |
+//! | `GET /{tenant}/v2.0/.well-known/openid-configuration`, `GET /{tenant}/.well-known/openid-configuration`, `GET /common/discovery/instance` | Entra ID metadata that MSAL reads first |
 //! | `GET /msi/token?resource=..&api-version=2019-08-01` + `X-IDENTITY-HEADER` | App Service / Functions / Automation managed identity |
 //! | `GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=..` + `Metadata: true` | IMDS managed identity (VM, Arc) |
-//! | `PUT`/`PATCH`/`GET`/`DELETE /v1.0/users/{id or upn}/photo/$value`, `GET .../photo` (also `/beta`, also `/users('upn')`) | Graph profile photo |
+//! | `PUT`/`PATCH`/`GET`/`DELETE /v1.0/users/{id or upn}/photo/$value`, `GET`/`DELETE .../photo` (also `/beta`, also `/users('upn')`) | Graph profile photo |
 //! | `GET /beta/admin/people/photoUpdateSettings` | the tenant's photo update policy |
 //!
 //! Behaviour follows Graph's and Entra ID's documented contract; where that contract is silent,
@@ -24,6 +25,7 @@ mod auth;
 mod config;
 mod graph;
 mod http;
+mod metadata;
 mod server;
 mod state;
 mod tls;
@@ -36,7 +38,7 @@ use tokio::sync::watch;
 
 pub use config::{
     AppRegistration, EmulatedUser, EmulatorConfig, EmulatorStats, Faults, ManagedIdentityConfig,
-    PhotoSource, Throttle,
+    NoPhotoError, PhotoSource, Throttle, DEFAULT_TENANT_ID,
 };
 
 use crate::error::{Error, Result};
@@ -134,6 +136,11 @@ impl Emulator {
         self.base_url()
     }
 
+    /// The tenant's id (a GUID), accepted wherever its domain name is.
+    pub fn tenant_id(&self) -> String {
+        self.shared.tenant_id.clone()
+    }
+
     /// The Graph endpoint: paths are `{graph}/v1.0/...` and `{graph}/beta/...`. Token scopes
     /// may name it (`{graph}/.default`) or `https://graph.microsoft.com/.default`.
     pub fn graph_endpoint(&self) -> String {
@@ -171,6 +178,11 @@ impl Emulator {
         };
         let id = u.id.clone();
         self.shared.put_photo(&id, bytes.map(StoredPhoto::new));
+    }
+
+    /// How a missing photo is reported from now on (a rotation starts again).
+    pub fn set_no_photo_error(&self, e: NoPhotoError) {
+        self.shared.set_no_photo_error(e);
     }
 
     pub fn set_photo_source(&self, s: PhotoSource) {
@@ -227,26 +239,81 @@ impl Drop for Emulator {
 }
 
 /// `userphoto emulate`: start, print `emulator listening on URL` (and, with HTTPS, the path of
-/// the CA certificate it wrote) to stdout, then serve until Ctrl+C.
+/// the CA certificate it wrote) to stdout, then serve until Ctrl+C (SIGINT) or, on Unix,
+/// SIGTERM. The CA file is removed when the emulator stops that way; only a kill that
+/// cannot be caught (SIGKILL) leaves it behind.
 pub fn run_forever(config: EmulatorConfig) -> Result<()> {
     let emulator = Emulator::start(config)?;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "emulator listening on {}", emulator.base_url());
-    if let Some(pem) = emulator.ca_pem() {
-        let port = emulator.shared.port;
-        let path = std::env::temp_dir().join(format!("userphoto-emulator-ca-{port}.pem"));
-        std::fs::write(&path, pem).map_err(|e| io_error(path.display().to_string(), e))?;
-        let _ = writeln!(out, "CA certificate written to {}", path.display());
-    }
+    let _ca_file = match emulator.ca_pem() {
+        Some(pem) => {
+            let port = emulator.shared.port;
+            let path = std::env::temp_dir().join(format!("userphoto-emulator-ca-{port}.pem"));
+            let file = CaFile::write(path, &pem)?;
+            let _ = writeln!(out, "CA certificate written to {}", file.0.display());
+            Some(file)
+        }
+        None => None,
+    };
     let _ = out.flush();
     drop(out);
     let waiter = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| io_error("signal runtime", e))?;
-    waiter
-        .block_on(tokio::signal::ctrl_c())
-        .map_err(|e| io_error("Ctrl+C handler", e))?;
+    waiter.block_on(stop_signal())?;
     emulator.stop();
     Ok(())
+}
+
+/// The CA certificate file of a `run_forever` emulator; removed when dropped.
+struct CaFile(std::path::PathBuf);
+
+impl CaFile {
+    fn write(path: std::path::PathBuf, pem: &str) -> Result<CaFile> {
+        let shown = path.display().to_string();
+        // A file left by a run that was SIGKILLed (or anything else at that name, a symlink
+        // included) is replaced, never written through.
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error(shown, e)),
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| io_error(shown.clone(), e))?;
+        let file = CaFile(path);
+        f.write_all(pem.as_bytes())
+            .map_err(|e| io_error(shown, e))?;
+        Ok(file)
+    }
+}
+
+impl Drop for CaFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Ctrl+C, or SIGTERM on Unix (what service managers and test harnesses send).
+async fn stop_signal() -> Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term =
+            signal(SignalKind::terminate()).map_err(|e| io_error("SIGTERM handler", e))?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map_err(|e| io_error("Ctrl+C handler", e)),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| io_error("Ctrl+C handler", e))
+    }
 }

@@ -16,9 +16,10 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use super::auth::{self, MiStyle};
+use super::auth::{self, MiStyle, TokenVersion};
 use super::graph;
 use super::http::{empty, graph_error, json_response, oauth_error, Body, RequestIds};
+use super::metadata::{self, OidcVersion};
 use super::state::{Shared, StoredPhoto};
 
 /// Returned by a handler to close the connection without any response (an injected fault).
@@ -118,7 +119,10 @@ where
 }
 
 enum Route {
-    Token(String),
+    Token(String, TokenVersion),
+    OpenIdConfiguration(String, OidcVersion),
+    InstanceDiscovery,
+    SigningKeys,
     ManagedIdentity(MiStyle),
     Graph,
     /// `/_emulator/...`: the emulator's own controls for tests and dry runs, which no
@@ -129,16 +133,27 @@ enum Route {
 
 fn classify(path: &str) -> Route {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let tenant = |t: &str| {
+        percent_encoding::percent_decode_str(t)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     match segs.as_slice() {
         ["msi", "token"] => Route::ManagedIdentity(MiStyle::AppService),
         ["metadata", "identity", "oauth2", "token"] => Route::ManagedIdentity(MiStyle::Imds),
         ["v1.0" | "beta", ..] => Route::Graph,
         ["_emulator", ..] => Route::Admin,
-        [tenant, "oauth2", "v2.0", "token"] if !tenant.is_empty() => {
-            let t = percent_encoding::percent_decode_str(tenant)
-                .decode_utf8_lossy()
-                .into_owned();
-            Route::Token(t)
+        ["common", "discovery", "instance"] => Route::InstanceDiscovery,
+        [_, "discovery", "keys"] | [_, "discovery", "v2.0", "keys"] => Route::SigningKeys,
+        [t, "oauth2", "v2.0", "token"] if !t.is_empty() => {
+            Route::Token(tenant(t), TokenVersion::V2)
+        }
+        [t, "oauth2", "token"] if !t.is_empty() => Route::Token(tenant(t), TokenVersion::V1),
+        [t, "v2.0", ".well-known", "openid-configuration"] if !t.is_empty() => {
+            Route::OpenIdConfiguration(tenant(t), OidcVersion::V2)
+        }
+        [t, ".well-known", "openid-configuration"] if !t.is_empty() => {
+            Route::OpenIdConfiguration(tenant(t), OidcVersion::V1)
         }
         _ => Route::NotFound,
     }
@@ -155,11 +170,14 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respons
     // photos) or query strings.
     let path = req.uri().path().to_owned();
     let route = classify(&path);
-    shared.count_request(matches!(route, Route::Token(_) | Route::ManagedIdentity(_)));
+    shared.count_request(matches!(
+        route,
+        Route::Token(..) | Route::ManagedIdentity(_)
+    ));
     let result = match route {
         Route::Graph => graph::handle(&shared, &ids, req).await,
         Route::Admin => Ok(admin(&shared, &ids, req).await),
-        Route::Token(tenant) => {
+        Route::Token(tenant, version) => {
             let (parts, body) = req.into_parts();
             let body = if parts.method == Method::POST {
                 match read_limited(body, MAX_FORM_BYTES).await {
@@ -184,11 +202,26 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respons
                 &shared,
                 &ids,
                 &tenant,
+                version,
                 &parts.method,
                 &parts.headers,
                 &body,
             ))
         }
+        Route::OpenIdConfiguration(tenant, version) => Ok(metadata::openid_configuration(
+            &shared,
+            &ids,
+            req.method(),
+            &tenant,
+            version,
+        )),
+        Route::InstanceDiscovery => Ok(metadata::instance_discovery(
+            &shared,
+            &ids,
+            req.method(),
+            req.uri().query().unwrap_or(""),
+        )),
+        Route::SigningKeys => Ok(metadata::signing_keys(&shared, &ids, req.method())),
         Route::ManagedIdentity(style) => Ok(auth::managed_identity(
             &shared,
             &ids,
@@ -201,7 +234,7 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respons
             StatusCode::NOT_FOUND,
             &ids,
             "BadRequest",
-            "Resource not found: this emulator serves /{tenant}/oauth2/v2.0/token, /msi/token, /metadata/identity/oauth2/token, /v1.0/... and /beta/....",
+            "Resource not found: this emulator serves /{tenant}/oauth2/v2.0/token, /{tenant}/oauth2/token, /{tenant}/v2.0/.well-known/openid-configuration, /{tenant}/.well-known/openid-configuration, /common/discovery/instance, /msi/token, /metadata/identity/oauth2/token, /v1.0/... and /beta/....",
         )),
     };
     log(&method, &path, &ids, result.as_ref());

@@ -15,7 +15,7 @@ use x509_parser::prelude::FromDer;
 
 use super::config::{
     AppRegistration, EmulatedUser, EmulatorConfig, EmulatorStats, Faults, ManagedIdentityConfig,
-    PhotoSource, Throttle,
+    NoPhotoError, PhotoSource, Throttle,
 };
 use crate::error::{Error, Result};
 
@@ -115,11 +115,16 @@ struct Inner {
     token_lifetime_secs: u64,
     in_flight: HashMap<String, usize>,
     windows: HashMap<String, Window>,
+    no_photo_error: NoPhotoError,
+    /// Answers given so far for users without a photo (drives [`NoPhotoError::Rotate`]).
+    no_photo_answers: usize,
     stats: EmulatorStats,
 }
 
 pub(crate) struct Shared {
     pub tenant: String,
+    /// The tenant's GUID, lower case.
+    pub tenant_id: String,
     /// `http(s)://127.0.0.1:PORT`
     pub base_url: String,
     pub port: u16,
@@ -139,6 +144,12 @@ pub(crate) fn build(config: &EmulatorConfig, base_url: String, port: u16) -> Res
         return Err(Error::Config(
             "emulator: max_photo_bytes must be above 0".into(),
         ));
+    }
+    if !is_guid(&config.tenant_id) {
+        return Err(Error::Config(format!(
+            "emulator: tenant_id {:?} is not a GUID (8-4-4-4-12 hexadecimal digits)",
+            config.tenant_id
+        )));
     }
     check_faults(&config.faults)?;
     check_throttle(&config.throttle)?;
@@ -180,6 +191,7 @@ pub(crate) fn build(config: &EmulatorConfig, base_url: String, port: u16) -> Res
     }
     Ok(Shared {
         tenant: config.tenant.clone(),
+        tenant_id: config.tenant_id.to_lowercase(),
         base_url,
         port,
         apps,
@@ -196,9 +208,21 @@ pub(crate) fn build(config: &EmulatorConfig, base_url: String, port: u16) -> Res
             token_lifetime_secs: config.token_lifetime_secs,
             in_flight: HashMap::new(),
             windows: HashMap::new(),
+            no_photo_error: config.no_photo_error,
+            no_photo_answers: 0,
             stats: EmulatorStats::default(),
         }),
     })
+}
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hexadecimal digits.
+pub(crate) fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 pub(crate) fn check_faults(f: &Faults) -> Result<()> {
@@ -306,6 +330,11 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves plain counters behind: keep serving.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `tenant` names this emulator's tenant, by domain name or by id (case-insensitive).
+    pub fn knows_tenant(&self, tenant: &str) -> bool {
+        tenant.eq_ignore_ascii_case(&self.tenant) || tenant.eq_ignore_ascii_case(&self.tenant_id)
     }
 
     pub fn app(&self, client_id: &str) -> Option<&App> {
@@ -477,6 +506,34 @@ impl Shared {
     }
 
     // ---- photos and policy ----
+
+    pub fn set_no_photo_error(&self, e: NoPhotoError) {
+        let mut i = self.lock();
+        i.no_photo_error = e;
+        i.no_photo_answers = 0;
+    }
+
+    /// The code and message of the next "no photo" answer.
+    pub fn no_photo_error(&self) -> (&'static str, &'static str) {
+        const IMAGE_NOT_FOUND: &str =
+            "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown.";
+        let mut i = self.lock();
+        let turn = i.no_photo_answers;
+        i.no_photo_answers += 1;
+        let e = match i.no_photo_error {
+            NoPhotoError::Rotate => [
+                NoPhotoError::ImageNotFound,
+                NoPhotoError::ErrorEntityNotFound,
+                NoPhotoError::ErrorItemNotFound,
+            ][turn % 3],
+            e => e,
+        };
+        match e {
+            NoPhotoError::ErrorEntityNotFound => ("ErrorEntityNotFound", IMAGE_NOT_FOUND),
+            NoPhotoError::ErrorItemNotFound => ("ErrorItemNotFound", "The photo wasn't found."),
+            _ => ("ImageNotFound", IMAGE_NOT_FOUND),
+        }
+    }
 
     pub fn photo_source(&self) -> PhotoSource {
         self.lock().photo_source

@@ -637,7 +637,7 @@ impl GraphClient {
                     ),
                 },
             },
-            404 if code == "ImageNotFound" || code == "ErrorItemNotFound" => Error::NoPhoto { user: user.to_string() },
+            404 if uploaded.is_none() && means_no_photo(&code, &message) => Error::NoPhoto { user: user.to_string() },
             404 => Error::UserNotFound { user: user.to_string() },
             413 => Error::TooLarge {
                 user: user.to_string(),
@@ -743,6 +743,18 @@ impl GraphClient {
         let v: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
         Ok(v["source"].as_str().map(str::to_string))
     }
+}
+
+/// Whether a 404 from a photo read or delete says "this user has no photo" rather than "no such
+/// user". Graph documents none of these codes; each has been seen from the real service (see
+/// `NoPhotoError` in the emulator): `ImageNotFound`, `ErrorEntityNotFound` (since 2024, with
+/// the ImageNotFoundException message), `ErrorItemNotFound` and `GetUserPhoto` ("The photo
+/// wasn't found."). An unknown user is `Request_ResourceNotFound`.
+fn means_no_photo(code: &str, message: &str) -> bool {
+    matches!(
+        code,
+        "ImageNotFound" | "ErrorEntityNotFound" | "ErrorItemNotFound" | "GetUserPhoto"
+    ) || message.contains("ImageNotFoundException")
 }
 
 /// reqwest's error text without the URL (which may hold a user's UPN but never a secret;
