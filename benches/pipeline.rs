@@ -7,6 +7,8 @@
 //! EXIF-orientation fixtures) is generated once, in a child process (`pipeline gen ...`), so
 //! that this process's peak RSS reflects rendering only. See `bench/README.md`.
 
+mod support;
+
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -18,6 +20,8 @@ use std::time::Instant;
 use userphoto::photo::Photo;
 use userphoto::targets::TargetRequest;
 use userphoto::Options;
+
+use support::{mean, met, percentile, BenchResult, Flags};
 
 /// Synthetic photo size (12 MP).
 const WIDTH: usize = 4000;
@@ -39,8 +43,6 @@ const PEAK_RSS_TARGET_MIB: f64 = 64.0;
 const TARGETS: [&str; 2] = ["graph", "ad-thumbnail"];
 /// Box vipsthumbnail renders (the graph target).
 const VIPS_SIZE: &str = "648x648";
-
-type BenchResult<T> = Result<T, String>;
 
 struct Variant {
     dir: &'static str,
@@ -117,34 +119,13 @@ fn parse_args() -> BenchResult<Args> {
         vips: true,
         gen: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (a.clone(), None),
-        };
-        let mut value = |name: &str| -> BenchResult<String> {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .filter(|v| !v.starts_with("--"))
-                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
-        };
-        match flag.as_str() {
+    let mut flags = Flags::new(USAGE);
+    while let Some(f) = flags.next_flag() {
+        match f.name.as_str() {
             "gen" => args.gen = true,
-            "--corpus" => args.corpus = PathBuf::from(value("--corpus")?),
-            "--per-variant" => {
-                let v = value("--per-variant")?;
-                args.per_variant =
-                    v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                        format!("--per-variant wants a whole number >= 1, not {v:?}")
-                    })?;
-            }
+            "--corpus" => args.corpus = PathBuf::from(flags.value(&f)?),
+            "--per-variant" => args.per_variant = flags.number(&f)? as usize,
             "--no-vips" => args.vips = false,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
             // cargo passes --bench; other harness flags are ignored the same way.
             _ => {}
         }
@@ -785,25 +766,6 @@ fn options() -> Options {
     }
 }
 
-fn mean(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v.iter().sum::<f64>() / v.len() as f64
-    }
-}
-
-/// Nearest-rank percentile.
-fn percentile(v: &[f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let rank = ((p / 100.0) * s.len() as f64).ceil().max(1.0) as usize;
-    s[rank.min(s.len()) - 1]
-}
-
 /// Render every file of a group, one at a time on this thread. Right after each render the
 /// same bytes are decoded alone (not counted in the render figures), to split the time between
 /// decoding and resize + encode.
@@ -951,14 +913,6 @@ fn measure_vips(group: &Group, out_root: &Path, ticks_per_s: u64) -> BenchResult
         outputs: outputs.len(),
         mean_output_bytes: total as f64 / outputs.len().max(1) as f64,
     })
-}
-
-fn met(ok: bool) -> &'static str {
-    if ok {
-        "MET"
-    } else {
-        "NOT MET"
-    }
 }
 
 fn print_group(g: &Group, ours: &OursResult, vips: Option<&BenchResult<VipsResult>>) {

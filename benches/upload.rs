@@ -8,6 +8,10 @@
 //! Everything happens in process: sources are generated in memory, the emulator listens on
 //! 127.0.0.1. See `bench/README.md`.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+mod support;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,18 +19,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use userphoto::emulator::{
-    AppRegistration, EmulatedUser, Emulator, EmulatorConfig, EmulatorStats, Faults, Throttle,
-};
-use userphoto::graph::client::DEFAULT_MAX_CONCURRENCY;
-use userphoto::graph::{Credential, GraphClient, GraphConfig, RetryPolicy, Secret};
+use userphoto::emulator::{Emulator, EmulatorConfig, EmulatorStats, Faults, Throttle};
+use userphoto::graph::{GraphClient, GraphConfig, RetryPolicy};
 use userphoto::photo::EncoderMode;
 use userphoto::sync::{self, Event, Item, Source, Status, SyncOptions};
 use userphoto::targets::TargetRequest;
+use userphoto::targets::GRAPH_MAX_CONCURRENCY as DEFAULT_MAX_CONCURRENCY;
 use userphoto::Options;
 
-const TENANT: &str = "contoso.onmicrosoft.com";
-const APP: &str = "11111111-2222-3333-4444-555555555555";
+use support::{mean, met, number, percentile, BenchResult, Flags};
+
 const SECRET: &str = "upload-bench-secret";
 
 const DEFAULT_USERS: usize = 500;
@@ -43,8 +45,6 @@ const FAULT_P_DROP: f64 = 0.01;
 const PROBE_REQUESTS: usize = 200;
 /// Throughput as a fraction of the throttle's ceiling that the target asks for.
 const TARGET_FRACTION: f64 = 0.95;
-
-type BenchResult<T> = Result<T, String>;
 
 fn main() -> ExitCode {
     match parse_args().and_then(|a| bench(&a)) {
@@ -88,48 +88,26 @@ fn parse_args() -> BenchResult<Args> {
         workers: SyncOptions::default().workers,
         source: (SOURCE_W, SOURCE_H),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (a.clone(), None),
-        };
-        let mut value = |name: &str| -> BenchResult<String> {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .filter(|v| !v.starts_with("--"))
-                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
-        };
-        let number = |name: &str, v: String| -> BenchResult<u64> {
-            v.parse()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| format!("{name} wants a whole number >= 1, not {v:?}"))
-        };
-        match flag.as_str() {
-            "--users" => args.users = number("--users", value("--users")?)? as usize,
+    let mut flags = Flags::new(USAGE);
+    while let Some(f) = flags.next_flag() {
+        match f.name.as_str() {
+            "--users" => args.users = flags.number(&f)? as usize,
             "--per-window" => {
-                let n = number("--per-window", value("--per-window")?)?;
-                args.per_window = u32::try_from(n).map_err(|_| "--per-window is too large")?;
+                args.per_window =
+                    u32::try_from(flags.number(&f)?).map_err(|_| "--per-window is too large")?;
             }
-            "--window-ms" => args.window_ms = number("--window-ms", value("--window-ms")?)?,
+            "--window-ms" => args.window_ms = flags.number(&f)?,
             "--faults" => args.faults = true,
-            "--workers" => args.workers = number("--workers", value("--workers")?)? as usize,
-            "--journal-dir" => args.journal_dir = Some(PathBuf::from(value("--journal-dir")?)),
+            "--workers" => args.workers = flags.number(&f)? as usize,
+            "--journal-dir" => args.journal_dir = Some(PathBuf::from(flags.value(&f)?)),
             "--source" => {
-                let v = value("--source")?;
+                let v = flags.value(&f)?;
                 let (w, h) = v
                     .split_once('x')
                     .ok_or_else(|| format!("--source wants WxH, not {v:?}"))?;
-                let side = |s: &str| {
-                    u32::try_from(number("--source", s.to_string())?).map_err(|e| e.to_string())
-                };
+                let side =
+                    |s: &str| u32::try_from(number("--source", s)?).map_err(|e| e.to_string());
                 args.source = (side(w)?, side(h)?);
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
             }
             // cargo passes --bench; other harness flags are ignored the same way.
             _ => {}
@@ -147,22 +125,9 @@ fn upn(i: usize) -> String {
 
 fn start_emulator(users: usize, throttle: Throttle, faults: Faults) -> BenchResult<Emulator> {
     Emulator::start(EmulatorConfig {
-        tenant: TENANT.into(),
-        apps: vec![AppRegistration {
-            client_id: APP.into(),
-            client_secret: Some(SECRET.into()),
-            certificate_pem: None,
-        }],
-        users: (0..users)
-            .map(|i| EmulatedUser {
-                id: format!("00000000-0000-4000-8000-{i:012}"),
-                user_principal_name: upn(i),
-                mail: None,
-            })
-            .collect(),
         throttle,
         faults,
-        ..Default::default()
+        ..common::emulator_config(SECRET, common::numbered_users((0..users).map(upn)))
     })
     .map_err(|e| format!("emulator: {e}"))
 }
@@ -170,18 +135,10 @@ fn start_emulator(users: usize, throttle: Throttle, faults: Faults) -> BenchResu
 /// The client a bulk run gets by default: 4 in flight, the default retry policy.
 fn client_config(emu: &Emulator) -> GraphConfig {
     GraphConfig {
-        tenant: Some(TENANT.into()),
-        client_id: Some(APP.into()),
-        credential: Credential::Secret {
-            secret: Secret::new(SECRET),
-        },
-        environment: Default::default(),
-        authority: Some(emu.authority()),
-        graph_endpoint: Some(emu.graph_endpoint()),
         max_concurrency: DEFAULT_MAX_CONCURRENCY,
         retry: RetryPolicy::default(),
         timeout_secs: 60,
-        extra_ca_pem: None,
+        ..common::graph_config(emu, common::secret_credential(SECRET))
     }
 }
 
@@ -221,35 +178,8 @@ fn graph_options() -> Options {
 // ---------------------------------------------------------------------------------------------
 // Statistics
 
-fn mean(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        0.0
-    } else {
-        v.iter().sum::<f64>() / v.len() as f64
-    }
-}
-
-/// Nearest-rank percentile of an unsorted sample.
-fn percentile(v: &[f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let rank = ((p / 100.0) * (s.len() - 1) as f64).round() as usize;
-    s[rank.min(s.len() - 1)]
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn met(ok: bool) -> &'static str {
-    if ok {
-        "met"
-    } else {
-        "NOT MET"
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,7 +237,7 @@ fn probe_latency(renditions: &[Bytes], in_flight: usize) -> BenchResult<Probe> {
     )?;
     let client = client(&emu)?;
     let renditions: Arc<Vec<Bytes>> = Arc::new(renditions[..n].to_vec());
-    let rt = userphoto::graph::runtime();
+    let rt = userphoto::runtime();
     rt.block_on(async {
         // Token first, so that it is not in the first request's latency.
         let _ = client.photo_update_source().await;
@@ -438,7 +368,7 @@ fn run_direct_pass(args: &Args, renditions: &[Bytes]) -> BenchResult<Pass> {
     let next = Arc::new(AtomicUsize::new(0));
     let workers = args.workers + sync::RENDERED_AHEAD;
     let start = Instant::now();
-    let outcomes = userphoto::graph::runtime().block_on(async {
+    let outcomes = userphoto::runtime().block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..workers {
             let (client, renditions, next) = (client.clone(), renditions.clone(), next.clone());

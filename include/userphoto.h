@@ -215,50 +215,6 @@ const char *up_last_error_message(void);
 // never NULL; do not free.
 const char *up_status_name(int32_t status);
 
-// The built-in target table as JSON (see "Targets JSON" above).
-// `out_json` must not be NULL; on success it receives a buffer to free with up_buffer_free.
-up_status up_targets(up_buffer **out_json);
-
-// Check a photo against targets without producing renditions.
-// `data`/`len`: the photo bytes (NULL only with `len` 0, which is an empty photo).
-// `options_json`: NUL-terminated UTF-8 options (see above), or NULL for defaults.
-// `out_report`: must not be NULL; on success receives the validation report JSON, to free
-// with up_buffer_free. A photo that is readable but too small for a target is a success
-// whose report marks the target "unusable"; an unreadable photo is a failure status.
-up_status up_photo_validate(const uint8_t *data,
-                            size_t len,
-                            const char *options_json,
-                            up_buffer **out_report);
-
-// Render a photo for one or more targets from one decode.
-// `data`/`len`: the photo bytes (NULL only with `len` 0, which is an empty photo).
-// `options_json`: NUL-terminated UTF-8 options (see above), or NULL for every built-in target.
-// `out_renditions`: must not be NULL; on success receives a handle to free with
-// up_renditions_free. Either every target is rendered or the call fails.
-up_status up_photo_resize(const uint8_t *data,
-                          size_t len,
-                          const char *options_json,
-                          up_renditions **out_renditions);
-
-// Number of renditions in `renditions` (one per requested target, in request order).
-// Neither pointer may be NULL.
-up_status up_renditions_count(const up_renditions *renditions, size_t *out_count);
-
-// The renditions report JSON (see above). `out_json` must not be NULL; on success it
-// receives a new buffer to free with up_buffer_free.
-up_status up_renditions_report(const up_renditions *renditions, up_buffer **out_json);
-
-// Borrow the JPEG bytes of rendition `index`. The pointer stays valid until
-// up_renditions_free; copy the bytes to keep them. No pointer may be NULL.
-up_status up_renditions_data(const up_renditions *renditions,
-                             size_t index,
-                             const uint8_t **out_data,
-                             size_t *out_len);
-
-// Free a renditions handle. NULL is a no-op; a wrong or freed handle is ignored (and
-// reported through up_last_error_message).
-void up_renditions_free(up_renditions *renditions);
-
 // Borrow a buffer's bytes (valid until up_buffer_free). No pointer may be NULL.
 up_status up_buffer_data(const up_buffer *buffer, const uint8_t **out_data, size_t *out_len);
 
@@ -312,15 +268,6 @@ up_status up_directory_audit(const up_directory *directory,
                              const char *options_json,
                              up_buffer **out_report);
 
-// Start a bulk job to Microsoft Graph and/or Active Directory: `graph` or `directory` may
-// be NULL, not both. Each user gets one result event per destination ("destination":
-// "graph" | "ad"); the journal, force and cancel cover both. Options, feeding, polling,
-// cancelling and freeing are those of up_job_start.
-up_status up_job_start_to(const up_client *graph,
-                          const up_directory *directory,
-                          const char *options_json,
-                          up_job **out_job);
-
 // Create a client from a connection JSON (see "Connection JSON" above). No network traffic
 // happens until the first call. `config_json` and `out_client` must not be NULL.
 up_status up_client_new(const char *config_json, up_client **out_client);
@@ -360,6 +307,15 @@ up_status up_photo_remove(const up_client *client, const char *user);
 // `out_job` must not be NULL; on success receives a job to free with up_job_free.
 up_status up_job_start(const up_client *client, const char *options_json, up_job **out_job);
 
+// Start a bulk job to Microsoft Graph and/or Active Directory: `graph` or `directory` may
+// be NULL, not both. Each user gets one result event per destination ("destination":
+// "graph" | "ad"); the journal, force and cancel cover both. Options, feeding, polling,
+// cancelling and freeing are those of up_job_start.
+up_status up_job_start_to(const up_client *graph,
+                          const up_directory *directory,
+                          const char *options_json,
+                          up_job **out_job);
+
 // Queue a photo from memory (the bytes are copied). Fails after up_job_close.
 up_status up_job_add_bytes(const up_job *job, const char *user, const uint8_t *data, size_t len);
 
@@ -396,6 +352,50 @@ void up_job_free(up_job *job);
 // `out_items` must not be NULL; on success receives [{"user": "...", "path": "..."}, ...]
 // in feed order, freed with up_buffer_free.
 up_status up_feed_read(const char *feed_json, up_buffer **out_items);
+
+// The built-in target table as JSON (see "Targets JSON" above).
+// `out_json` must not be NULL; on success it receives a buffer to free with up_buffer_free.
+up_status up_targets(up_buffer **out_json);
+
+// Check a photo against targets without producing renditions.
+// `data`/`len`: the photo bytes (NULL only with `len` 0, which is an empty photo).
+// `options_json`: NUL-terminated UTF-8 options (see above), or NULL for defaults.
+// `out_report`: must not be NULL; on success receives the validation report JSON, to free
+// with up_buffer_free. A photo that is readable but too small for a target is a success
+// whose report marks the target "unusable"; an unreadable photo is a failure status.
+up_status up_photo_validate(const uint8_t *data,
+                            size_t len,
+                            const char *options_json,
+                            up_buffer **out_report);
+
+// Render a photo for one or more targets from one decode.
+// `data`/`len`: the photo bytes (NULL only with `len` 0, which is an empty photo).
+// `options_json`: NUL-terminated UTF-8 options (see above), or NULL for every built-in target.
+// `out_renditions`: must not be NULL; on success receives a handle to free with
+// up_renditions_free. Either every target is rendered or the call fails.
+up_status up_photo_resize(const uint8_t *data,
+                          size_t len,
+                          const char *options_json,
+                          up_renditions **out_renditions);
+
+// Number of renditions in `renditions` (one per requested target, in request order).
+// Neither pointer may be NULL.
+up_status up_renditions_count(const up_renditions *renditions, size_t *out_count);
+
+// The renditions report JSON (see above). `out_json` must not be NULL; on success it
+// receives a new buffer to free with up_buffer_free.
+up_status up_renditions_report(const up_renditions *renditions, up_buffer **out_json);
+
+// Borrow the JPEG bytes of rendition `index`. The pointer stays valid until
+// up_renditions_free; copy the bytes to keep them. No pointer may be NULL.
+up_status up_renditions_data(const up_renditions *renditions,
+                             size_t index,
+                             const uint8_t **out_data,
+                             size_t *out_len);
+
+// Free a renditions handle. NULL is a no-op; a wrong or freed handle is ignored (and
+// reported through up_last_error_message).
+void up_renditions_free(up_renditions *renditions);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -178,6 +178,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every later write to the same destination would fail the same way, and more failed
+    /// binds can lock the account out: the directory refused the credentials, or its
+    /// certificate is not trusted. A run tries no further user there.
+    pub fn stops_destination(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidCredentials { .. } | Error::DirectoryTls { .. }
+        )
+    }
+
     /// A stable, machine-readable name for the error (used in JSON reports, the CLI and
     /// PowerShell error ids). Never renamed once published.
     pub fn code(&self) -> &'static str {
@@ -221,6 +231,15 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A service's own words, cut to at most `max` bytes (between characters) for a message.
+pub(crate) fn cut(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
 
 fn too_large_reason(limit: u64, server: Option<&str>) -> String {
     match server {

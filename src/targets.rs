@@ -57,6 +57,15 @@ pub const EXCHANGE_ONPREM: TargetProfile = TargetProfile {
 /// Every built-in profile, in the order they are listed to users.
 pub const PROFILES: [TargetProfile; 3] = [GRAPH, AD_THUMBNAIL, EXCHANGE_ONPREM];
 
+/// The smallest byte budget any target may have.
+pub const MIN_MAX_BYTES: u64 = 1024;
+
+/// Requests to Microsoft Graph in flight at once per client: the Photo API's published
+/// per-app concurrency.
+pub const GRAPH_MAX_CONCURRENCY: usize = 4;
+/// LDAP operations in flight at once per domain-controller connection.
+pub const DIRECTORY_MAX_CONCURRENCY: usize = 4;
+
 /// Limits for custom targets.
 pub const CUSTOM_MAX_SIZE: u32 = 4096;
 pub const CUSTOM_MIN_SIZE: u32 = 16;
@@ -214,9 +223,9 @@ impl TargetSpecRequest {
                 t
             }
         };
-        if t.max_bytes < 1024 {
+        if t.max_bytes < MIN_MAX_BYTES {
             return Err(Error::InvalidOptions(format!(
-                "target {}: max_bytes {} is below the 1024-byte minimum",
+                "target {}: max_bytes {} is below the {MIN_MAX_BYTES}-byte minimum",
                 t.name, t.max_bytes
             )));
         }

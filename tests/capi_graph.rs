@@ -8,42 +8,25 @@ use std::ptr::{null, null_mut};
 
 use userphoto::capi::up_status::*;
 use userphoto::capi::*;
-use userphoto::emulator::{AppRegistration, EmulatedUser, Emulator, EmulatorConfig, Faults};
+use userphoto::emulator::{Emulator, Faults};
+
+use common::{connection_json, emulator_config, numbered_users, start_emulator};
 
 const SECRET: &str = "capi-secret-never-in-messages";
 
 fn emulator(users: usize) -> Emulator {
-    Emulator::start(EmulatorConfig {
-        apps: vec![AppRegistration {
-            client_id: "app".into(),
-            client_secret: Some(SECRET.into()),
-            certificate_pem: None,
-        }],
-        users: (0..users)
-            .map(|i| EmulatedUser {
-                id: format!("id-{i}"),
-                user_principal_name: format!("user{i}@contoso.com"),
-                mail: None,
-            })
-            .chain([EmulatedUser {
-                id: "zoe".into(),
-                user_principal_name: "zoë@contoso.com".into(),
-                mail: None,
-            }])
-            .collect(),
-        ..Default::default()
-    })
-    .unwrap()
+    start_emulator(emulator_config(
+        SECRET,
+        numbered_users(
+            (0..users)
+                .map(|i| format!("user{i}@contoso.com"))
+                .chain(["zoë@contoso.com".to_string()]),
+        ),
+    ))
 }
 
 fn config(emu: &Emulator, secret: &str) -> CString {
-    let json = serde_json::json!({
-        "tenant": "contoso.onmicrosoft.com", "client_id": "app",
-        "credential": {"type": "secret", "secret": secret},
-        "authority": emu.authority(), "graph_endpoint": emu.graph_endpoint(),
-        "retry": {"base_delay_ms": 20, "max_delay_ms": 500}
-    });
-    CString::new(json.to_string()).unwrap()
+    CString::new(connection_json(emu, secret).to_string()).unwrap()
 }
 
 fn last_error() -> String {

@@ -11,12 +11,11 @@ use userphoto::emulator::{
     AppRegistration, EmulatedUser, Emulator, EmulatorConfig, Faults, ManagedIdentityConfig,
     NoPhotoError, PhotoSource,
 };
-use userphoto::graph::{
-    runtime, AssertionAlgorithm, Credential, GraphClient, GraphConfig, RetryPolicy, Secret,
-};
+use userphoto::graph::{AssertionAlgorithm, Credential, GraphClient, GraphConfig, RetryPolicy};
+use userphoto::{runtime, Secret};
 
-const TENANT: &str = "contoso.onmicrosoft.com";
-const APP: &str = "11111111-2222-3333-4444-555555555555";
+use common::{emulator_config, graph_config, numbered_users, start_emulator, APP, TENANT};
+
 const CERT_APP: &str = "22222222-2222-3333-4444-555555555555";
 const SECRET: &str = "s3cret-value-that-must-never-leak";
 const MI_HEADER: &str = "identity-header-value-never-leaks";
@@ -42,64 +41,38 @@ fn cert() -> &'static AppCert {
 }
 
 fn users() -> Vec<EmulatedUser> {
-    [
+    numbered_users([
         "adele@contoso.com",
         "o'brien@contoso.com",
         "zoë@contoso.com",
         "jane_fabrikam.com#EXT#@contoso.onmicrosoft.com",
-    ]
-    .iter()
-    .enumerate()
-    .map(|(i, upn)| EmulatedUser {
-        id: format!("00000000-0000-4000-8000-{i:012}"),
-        user_principal_name: upn.to_string(),
-        mail: None,
-    })
-    .collect()
+    ])
 }
 
 fn emulator(https: bool) -> Emulator {
-    Emulator::start(EmulatorConfig {
-        https,
-        tenant: TENANT.into(),
-        apps: vec![
-            AppRegistration {
-                client_id: APP.into(),
-                client_secret: Some(SECRET.into()),
-                certificate_pem: None,
-            },
-            AppRegistration {
-                client_id: CERT_APP.into(),
-                client_secret: None,
-                certificate_pem: Some(cert().cert_pem.clone()),
-            },
-        ],
-        users: users(),
-        managed_identity: Some(ManagedIdentityConfig {
-            identity_header: MI_HEADER.into(),
-            client_id: "mi-app".into(),
-        }),
-        ..Default::default()
-    })
-    .unwrap()
+    let mut config = emulator_config(SECRET, users());
+    config.https = https;
+    config.apps.push(AppRegistration {
+        client_id: CERT_APP.into(),
+        client_secret: None,
+        certificate_pem: Some(cert().cert_pem.clone()),
+    });
+    config.managed_identity = Some(ManagedIdentityConfig {
+        identity_header: MI_HEADER.into(),
+        client_id: "mi-app".into(),
+    });
+    start_emulator(config)
 }
 
+/// The connection as the app, with the retry policy these tests time.
 fn config(emu: &Emulator, credential: Credential) -> GraphConfig {
     GraphConfig {
-        tenant: Some(TENANT.into()),
-        client_id: Some(APP.into()),
-        credential,
-        environment: Default::default(),
-        authority: Some(emu.authority()),
-        graph_endpoint: Some(emu.graph_endpoint()),
-        max_concurrency: 4,
         retry: RetryPolicy {
             base_delay_ms: 50,
             max_delay_ms: 2000,
             ..Default::default()
         },
-        timeout_secs: 10,
-        extra_ca_pem: emu.ca_pem(),
+        ..graph_config(emu, credential)
     }
 }
 
@@ -616,18 +589,10 @@ fn every_no_photo_code_means_no_photo() {
 
 #[test]
 fn oversize_is_refused_before_sending_and_413_is_named() {
-    let emu = Emulator::start(EmulatorConfig {
-        tenant: TENANT.into(),
-        apps: vec![AppRegistration {
-            client_id: APP.into(),
-            client_secret: Some(SECRET.into()),
-            certificate_pem: None,
-        }],
-        users: users(),
+    let emu = start_emulator(EmulatorConfig {
         max_photo_bytes: 200,
-        ..Default::default()
-    })
-    .unwrap();
+        ..emulator_config(SECRET, users())
+    });
     let client = secret_client(&emu);
     let e = runtime()
         .block_on(client.put_photo("adele@contoso.com", photo(77)))

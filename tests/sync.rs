@@ -8,17 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use userphoto::emulator::{
-    AppRegistration, EmulatedUser, Emulator, EmulatorConfig, Faults, Throttle,
-};
-use userphoto::graph::{Credential, GraphClient, GraphConfig, RetryPolicy, Secret};
+use userphoto::emulator::{Emulator, EmulatorConfig, Faults, Throttle};
+use userphoto::graph::GraphClient;
 use userphoto::sync::{self, Item, Source, Status, SyncOptions};
 use userphoto::targets::TargetRequest;
 
 use common::scratch_dir as tmp;
+use common::{emulator_config, graph_client, numbered_users, start_emulator, APP, TENANT};
 
-const TENANT: &str = "contoso.onmicrosoft.com";
-const APP: &str = "11111111-2222-3333-4444-555555555555";
 const SECRET: &str = "bulk-secret-which-must-not-leak-9d1f";
 
 fn upn(i: usize) -> String {
@@ -26,46 +23,14 @@ fn upn(i: usize) -> String {
 }
 
 fn emulator(users: usize, faults: Faults) -> Emulator {
-    Emulator::start(EmulatorConfig {
-        tenant: TENANT.into(),
-        apps: vec![AppRegistration {
-            client_id: APP.into(),
-            client_secret: Some(SECRET.into()),
-            certificate_pem: None,
-        }],
-        users: (0..users)
-            .map(|i| EmulatedUser {
-                id: format!("00000000-0000-4000-8000-{i:012}"),
-                user_principal_name: upn(i),
-                mail: None,
-            })
-            .collect(),
+    start_emulator(EmulatorConfig {
         faults,
-        ..Default::default()
+        ..emulator_config(SECRET, numbered_users((0..users).map(upn)))
     })
-    .unwrap()
 }
 
 fn client(emu: &Emulator) -> GraphClient {
-    GraphClient::new(GraphConfig {
-        tenant: Some(TENANT.into()),
-        client_id: Some(APP.into()),
-        credential: Credential::Secret {
-            secret: Secret::new(SECRET),
-        },
-        environment: Default::default(),
-        authority: Some(emu.authority()),
-        graph_endpoint: Some(emu.graph_endpoint()),
-        max_concurrency: 4,
-        retry: RetryPolicy {
-            base_delay_ms: 20,
-            max_delay_ms: 1000,
-            ..Default::default()
-        },
-        timeout_secs: 10,
-        extra_ca_pem: None,
-    })
-    .unwrap()
+    graph_client(emu, SECRET)
 }
 
 /// A distinct small photo per user (varying colour), 120 x 90.

@@ -233,27 +233,22 @@ pub async fn audit_directory_async(
                 user: entry.dn.clone(),
                 source: Source::Bytes(bytes),
             };
-            let f = publisher
-                .publish(&item)
-                .await
-                .into_iter()
-                .next()
-                .map(|p| {
-                    let r = p.rendition.as_ref();
-                    AuditFix {
-                        status: match p.status() {
-                            Status::Uploaded => "written",
-                            Status::Unchanged => "unchanged",
-                            _ => "failed",
-                        }
-                        .into(),
-                        bytes: r.map(|r| r.bytes),
-                        width: r.map(|r| r.width),
-                        height: r.map(|r| r.height),
-                        error_code: p.error_code(),
-                        error: p.error_message(),
+            let f = publisher.publish(&item).await.into_iter().next().map(|p| {
+                let r = p.rendition.as_ref();
+                AuditFix {
+                    status: match p.status() {
+                        Status::Uploaded => "written",
+                        Status::Unchanged => "unchanged",
+                        _ => "failed",
                     }
-                });
+                    .into(),
+                    bytes: r.map(|r| r.bytes),
+                    width: r.map(|r| r.width),
+                    height: r.map(|r| r.height),
+                    error_code: p.error_code(),
+                    error: p.error_message(),
+                }
+            });
             let Some(f) = f else { continue };
             if f.status == "failed" {
                 fix_failed += 1;

@@ -1,15 +1,18 @@
 //! The C ABI for on-premises Active Directory: a directory handle (one domain controller),
-//! thumbnailPhoto upload, download, removal and audit, and bulk jobs to Graph and/or AD.
+//! thumbnailPhoto upload, download, removal and audit (bulk jobs: [`super::job`]).
 
 use std::ffi::c_char;
-use std::ptr;
 
-use super::graph::{start_job, JobOptions};
-use super::*;
-use crate::directory::{AuditOptions, DirectoryClient, DirectoryConfig};
-use crate::sync::Destinations;
-
-const DIRECTORY_TAG: u64 = 0x5550_5f44_4952_2121; // "UP_DIR!!"
+use super::args::{c_str, input, parse_json, parse_json_text, to_json, upload_options};
+use super::handle::{
+    boundary, clear_out, fail, free_handle, handle, new_buffer, new_handle, required_out, tagged,
+    up_buffer, write_out, Tagged,
+};
+use super::publish_one;
+use super::status::up_status::{self, *};
+use crate::audit::{self, AuditOptions};
+use crate::directory::{DirectoryClient, DirectoryConfig};
+use crate::publish::Written;
 
 /// A connection to one Active Directory domain controller: bind credentials, TLS trust and
 /// one LDAP connection (opened on first use, re-opened when it breaks). An Arc inside a Box;
@@ -17,16 +20,10 @@ const DIRECTORY_TAG: u64 = 0x5550_5f44_4952_2121; // "UP_DIR!!"
 /// made from it is freed.
 pub struct up_directory {
     tag: u64,
-    client: DirectoryClient,
+    pub(super) client: DirectoryClient,
 }
 
-impl Tagged for up_directory {
-    const TAG: u64 = DIRECTORY_TAG;
-    const NAME: &'static str = "up_directory";
-    fn tag_ptr(p: *mut Self) -> *mut u64 {
-        unsafe { ptr::addr_of_mut!((*p).tag) }
-    }
-}
+tagged!(up_directory, 0x5550_5f44_4952_2121); // "UP_DIR!!"
 
 /// Create a directory handle from a directory JSON (see "Directory JSON" above). No network
 /// traffic happens until the first call. `config_json` and `out_directory` must not be NULL.
@@ -43,10 +40,10 @@ pub unsafe extern "C" fn up_directory_new(
         let client = DirectoryClient::new(config)?;
         write_out(
             out_directory,
-            Box::into_raw(Box::new(up_directory {
-                tag: DIRECTORY_TAG,
+            new_handle(up_directory {
+                tag: <up_directory as Tagged>::TAG,
                 client,
-            })),
+            }),
         )
     })
 }
@@ -82,11 +79,11 @@ pub unsafe extern "C" fn up_directory_upload(
         required_out(out_result, "out_result")?;
         let bytes = input(data, len)?;
         let (raw, render) = upload_options(options_json)?;
-        let outcome = if raw {
-            d.client.upload_raw(user, bytes)?
-        } else {
-            d.client.upload_with(user, bytes, &render)?
+        let (rendition, written) = publish_one(d.client.clone().into(), user, bytes, raw, render)?;
+        let Some(Written::Directory(mut outcome)) = written else {
+            return fail(UP_STATUS_PANIC, "the directory write gave no outcome");
         };
+        outcome.rendition = rendition;
         write_out(out_result, new_buffer(to_json(&outcome)?))
     })
 }
@@ -146,44 +143,7 @@ pub unsafe extern "C" fn up_directory_audit(
         let d = handle(directory)?;
         required_out(out_report, "out_report")?;
         let options: AuditOptions = parse_json(options_json, "options_json")?;
-        let report = d.client.audit(&options)?;
+        let report = audit::audit_directory(&d.client, &options)?;
         write_out(out_report, new_buffer(to_json(&report)?))
-    })
-}
-
-/// Start a bulk job to Microsoft Graph and/or Active Directory: `graph` or `directory` may
-/// be NULL, not both. Each user gets one result event per destination ("destination":
-/// "graph" | "ad"); the journal, force and cancel cover both. Options, feeding, polling,
-/// cancelling and freeing are those of up_job_start.
-#[no_mangle]
-pub unsafe extern "C" fn up_job_start_to(
-    graph: *const up_client,
-    directory: *const up_directory,
-    options_json: *const c_char,
-    out_job: *mut *mut up_job,
-) -> up_status {
-    clear_out(out_job);
-    boundary(|| {
-        if graph.is_null() && directory.is_null() {
-            return fail(
-                UP_STATUS_NULL_ARGUMENT,
-                "both graph and directory were NULL: a job needs a destination",
-            );
-        }
-        let destinations = Destinations {
-            graph: if graph.is_null() {
-                None
-            } else {
-                Some(handle(graph)?.client.clone())
-            },
-            directory: if directory.is_null() {
-                None
-            } else {
-                Some(handle(directory)?.client.clone())
-            },
-        };
-        required_out(out_job, "out_job")?;
-        let options: JobOptions = parse_json(options_json, "options_json")?;
-        write_out(out_job, start_job(destinations, options)?)
     })
 }

@@ -6,16 +6,17 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ldap3::{
-    Ldap, LdapConnAsync, LdapConnSettings, LdapError, LdapResult, Mod, Scope, SearchEntry,
-};
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Mod, Scope, SearchEntry};
 use serde::Serialize;
 use tokio::sync::{Mutex, Semaphore};
 
 use super::config::{endpoint, DirectoryConfig, Endpoint, Transport};
+use super::errors::is_connection_error;
+use super::users::binary_value;
 use crate::error::{Error, Result};
-use crate::graph::{runtime, Secret};
-use crate::photo::{Options, Rendition};
+use crate::photo::Rendition;
+use crate::runtime;
+use crate::secret::Secret;
 use crate::targets::{Target, TargetRequest, TargetSpecRequest, AD_THUMBNAIL};
 
 /// The attribute written.
@@ -67,18 +68,18 @@ pub struct DirectoryOutcome {
     pub rendition: Option<Rendition>,
 }
 
-struct Inner {
-    endpoint: Endpoint,
-    bind_user: String,
-    password: Secret,
-    configured_base: Option<String>,
-    base: Mutex<Option<String>>,
-    conn: Mutex<Option<Ldap>>,
-    permits: Semaphore,
-    max_concurrency: usize,
-    target: Target,
-    connect_timeout: Duration,
-    op_timeout: Duration,
+pub(super) struct Inner {
+    pub(super) endpoint: Endpoint,
+    pub(super) bind_user: String,
+    pub(super) password: Secret,
+    pub(super) configured_base: Option<String>,
+    pub(super) base: Mutex<Option<String>>,
+    pub(super) conn: Mutex<Option<Ldap>>,
+    pub(super) permits: Semaphore,
+    pub(super) max_concurrency: usize,
+    pub(super) target: Target,
+    pub(super) connect_timeout: Duration,
+    pub(super) op_timeout: Duration,
 }
 
 /// A client of one domain controller; cheap to clone, safe to share between threads.
@@ -88,7 +89,7 @@ struct Inner {
 /// async task.
 #[derive(Clone)]
 pub struct DirectoryClient {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for DirectoryClient {
@@ -99,104 +100,6 @@ impl std::fmt::Debug for DirectoryClient {
             .finish_non_exhaustive()
     }
 }
-
-/// RFC 4511 result code names, for messages.
-pub fn result_code_name(rc: u32) -> &'static str {
-    match rc {
-        0 => "success",
-        1 => "operationsError",
-        2 => "protocolError",
-        3 => "timeLimitExceeded",
-        4 => "sizeLimitExceeded",
-        7 => "authMethodNotSupported",
-        8 => "strongerAuthRequired",
-        10 => "referral",
-        11 => "adminLimitExceeded",
-        13 => "confidentialityRequired",
-        16 => "noSuchAttribute",
-        17 => "undefinedAttributeType",
-        19 => "constraintViolation",
-        20 => "attributeOrValueExists",
-        21 => "invalidAttributeSyntax",
-        32 => "noSuchObject",
-        34 => "invalidDNSyntax",
-        48 => "inappropriateAuthentication",
-        49 => "invalidCredentials",
-        50 => "insufficientAccessRights",
-        51 => "busy",
-        52 => "unavailable",
-        53 => "unwillingToPerform",
-        65 => "objectClassViolation",
-        80 => "other",
-        _ => "unknown",
-    }
-}
-
-/// Escape a value for an LDAP filter (RFC 4515).
-pub fn filter_escape(value: &str) -> String {
-    ldap3::ldap_escape(value).into_owned()
-}
-
-/// Whether a user reference is a distinguished name rather than a UPN, account name or mail.
-fn looks_like_dn(user: &str) -> bool {
-    let first = user.split(',').next().unwrap_or_default();
-    user.contains(',')
-        && first.split_once('=').is_some_and(|(k, _)| {
-            ["cn", "uid", "ou"].contains(&k.trim().to_ascii_lowercase().as_str())
-        })
-}
-
-/// Breaks of the connection itself (as opposed to an LDAP result): worth one fresh connection.
-fn is_connection_error(e: &LdapError) -> bool {
-    matches!(
-        e,
-        LdapError::Io { .. }
-            | LdapError::OpSend { .. }
-            | LdapError::ResultRecv { .. }
-            | LdapError::IdScrubSend { .. }
-            | LdapError::EndOfStream
-            | LdapError::Timeout { .. }
-    ) || matches!(e, LdapError::LdapResult { result } if result.rc == 52 || result.rc == 51)
-}
-
-fn first_value(entry: &SearchEntry, attr: &str) -> Option<String> {
-    entry
-        .attrs
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(attr))
-        .and_then(|(_, v)| v.first().cloned())
-}
-
-fn binary_value(entry: &SearchEntry, attr: &str) -> Option<Vec<u8>> {
-    entry
-        .bin_attrs
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(attr))
-        .and_then(|(_, v)| v.first().cloned())
-        .or_else(|| first_value(entry, attr).map(String::into_bytes))
-}
-
-pub(crate) fn to_user(entry: &SearchEntry) -> DirectoryUser {
-    let thumbnail = binary_value(entry, THUMBNAIL_ATTRIBUTE);
-    DirectoryUser {
-        dn: entry.dn.clone(),
-        user_principal_name: first_value(entry, "userPrincipalName"),
-        sam_account_name: first_value(entry, "sAMAccountName"),
-        mail: first_value(entry, "mail"),
-        thumbnail_bytes: thumbnail.as_ref().map(|t| t.len() as u64),
-        thumbnail,
-    }
-}
-
-pub(crate) const USER_ATTRIBUTES: [&str; 4] = [
-    "userPrincipalName",
-    "sAMAccountName",
-    "mail",
-    THUMBNAIL_ATTRIBUTE,
-];
-
-/// Users, not computers (which are `user`s too) or contacts.
-pub(crate) const USER_FILTER: &str = "(&(objectClass=user)(!(objectClass=computer)))";
 
 impl DirectoryClient {
     /// Check the configuration and build the TLS settings. Connects lazily, on first use.
@@ -261,107 +164,6 @@ impl DirectoryClient {
     /// The rendition target (`ad-thumbnail` with the configured budget).
     pub fn target(&self) -> &Target {
         &self.inner.target
-    }
-
-    /// Map a failure of an LDAP call to a named error. `user` is the directory user the call
-    /// was about (empty for connection-level calls).
-    pub(crate) fn map_error(&self, e: LdapError, operation: &str, user: &str) -> Error {
-        let server = self.inner.endpoint.server.clone();
-        match e {
-            LdapError::LdapResult { result } => self.map_result(&result, operation, user),
-            LdapError::Io { source } => {
-                let tls = source
-                    .get_ref()
-                    .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-                    .map(|t| t.to_string());
-                match tls {
-                    Some(detail) => self.tls_error(detail),
-                    None => Error::DirectoryUnavailable {
-                        server,
-                        detail: format!("{operation}: {source}"),
-                    },
-                }
-            }
-            LdapError::Rustls { source } => self.tls_error(source.to_string()),
-            LdapError::DNSName { source } => Error::Config(format!(
-                "the host of {} is not a valid TLS server name: {source}",
-                self.inner.endpoint.url
-            )),
-            LdapError::Timeout { .. } => Error::DirectoryUnavailable {
-                server,
-                detail: format!("{operation}: no answer in time"),
-            },
-            LdapError::OpSend { .. }
-            | LdapError::ResultRecv { .. }
-            | LdapError::IdScrubSend { .. }
-            | LdapError::EndOfStream => Error::DirectoryUnavailable {
-                server,
-                detail: format!("{operation}: the connection was closed"),
-            },
-            other => Error::Directory {
-                server,
-                operation: operation.to_string(),
-                rc: 0,
-                name: "client-error",
-                detail: other.to_string(),
-            },
-        }
-    }
-
-    fn tls_error(&self, detail: String) -> Error {
-        let hint = if detail.contains("UnknownIssuer") {
-            ": the server's certificate was not issued by a trusted CA (give the directory's CA with ca_file)"
-        } else if detail.contains("NotValidForName") {
-            ": the certificate does not name the host in the url (it needs a subject alternative name for it)"
-        } else {
-            ""
-        };
-        Error::DirectoryTls {
-            server: self.inner.endpoint.server.clone(),
-            ca: self.inner.endpoint.roots.clone(),
-            detail: format!("{detail}{hint}"),
-        }
-    }
-
-    fn map_result(&self, r: &LdapResult, operation: &str, user: &str) -> Error {
-        let server = self.inner.endpoint.server.clone();
-        let mut text = r.text.trim().to_string();
-        text.truncate(300);
-        match r.rc {
-            49 => Error::InvalidCredentials {
-                server,
-                bind_user: self.inner.bind_user.clone(),
-                detail: if text.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {text}")
-                },
-            },
-            50 => Error::Forbidden {
-                user: user.to_string(),
-                detail: format!(
-                    "LDAP insufficientAccessRights for {operation} ({text}); the bind account needs Write on the thumbnailPhoto attribute"
-                ),
-            },
-            19 | 21 => Error::DirectoryConstraint {
-                user: user.to_string(),
-                detail: format!("LDAP {} ({}): {text}", result_code_name(r.rc), r.rc),
-            },
-            32 if !user.is_empty() => Error::UserNotFound {
-                user: user.to_string(),
-            },
-            51 | 52 => Error::DirectoryUnavailable {
-                server,
-                detail: format!("{operation}: LDAP {} ({text})", result_code_name(r.rc)),
-            },
-            rc => Error::Directory {
-                server,
-                operation: operation.to_string(),
-                rc,
-                name: result_code_name(rc),
-                detail: text,
-            },
-        }
     }
 
     async fn connect(&self) -> Result<Ldap> {
@@ -486,103 +288,8 @@ impl DirectoryClient {
         }
     }
 
-    /// The search base: the configured one, or the rootDSE's defaultNamingContext.
-    pub async fn search_base(&self) -> Result<String> {
-        if let Some(b) = &self.inner.configured_base {
-            return Ok(b.clone());
-        }
-        if let Some(b) = self.inner.base.lock().await.clone() {
-            return Ok(b);
-        }
-        let (entries, res) = self
-            .call("rootDSE search", "", |mut l| async move {
-                let r = l
-                    .search(
-                        "",
-                        Scope::Base,
-                        "(objectClass=*)",
-                        vec!["defaultNamingContext"],
-                    )
-                    .await?;
-                Ok((r.0, r.1))
-            })
-            .await?;
-        if res.rc != 0 {
-            return Err(self.map_result(&res, "rootDSE search", ""));
-        }
-        let base = entries
-            .into_iter()
-            .map(SearchEntry::construct)
-            .find_map(|e| first_value(&e, "defaultNamingContext"))
-            .ok_or_else(|| {
-                Error::Config(format!(
-                    "{} has no defaultNamingContext in its rootDSE: give search_base",
-                    self.inner.endpoint.server
-                ))
-            })?;
-        *self.inner.base.lock().await = Some(base.clone());
-        Ok(base)
-    }
-
-    /// Find a user by UPN, sAMAccountName (with or without `DOMAIN\`), mail, or DN.
-    pub async fn find_user(&self, user: &str) -> Result<DirectoryUser> {
-        let user = user.trim();
-        if user.is_empty() {
-            return Err(Error::InvalidOptions("no user given".into()));
-        }
-        let attrs = USER_ATTRIBUTES.to_vec();
-        let (base, scope, filter) = if looks_like_dn(user) {
-            (user.to_string(), Scope::Base, USER_FILTER.to_string())
-        } else {
-            let v = filter_escape(user);
-            let sam = filter_escape(user.rsplit('\\').next().unwrap_or(user));
-            (
-                self.search_base().await?,
-                Scope::Subtree,
-                format!(
-                    "(&{USER_FILTER}(|(userPrincipalName={v})(sAMAccountName={sam})(mail={v})))"
-                ),
-            )
-        };
-        let (entries, res) = self
-            .call("user search", user, |mut l| {
-                let (base, filter, attrs) = (base.clone(), filter.clone(), attrs.clone());
-                async move {
-                    let r = l.search(&base, scope, &filter, attrs).await?;
-                    Ok((r.0, r.1))
-                }
-            })
-            .await?;
-        if res.rc == 32 {
-            return Err(Error::UserNotFound {
-                user: user.to_string(),
-            });
-        }
-        if res.rc != 0 {
-            return Err(self.map_result(&res, "user search", user));
-        }
-        let mut found: Vec<DirectoryUser> = Vec::new();
-        for e in entries {
-            let u = to_user(&SearchEntry::construct(e));
-            if !found.iter().any(|f| f.dn.eq_ignore_ascii_case(&u.dn)) {
-                found.push(u);
-            }
-        }
-        match found.len() {
-            0 => Err(Error::UserNotFound {
-                user: user.to_string(),
-            }),
-            1 => Ok(found.remove(0)),
-            n => Err(Error::AmbiguousUser {
-                user: user.to_string(),
-                count: n,
-                dns: found.into_iter().take(5).map(|f| f.dn).collect(),
-            }),
-        }
-    }
-
     /// The stored thumbnailPhoto of the entry `dn`.
-    async fn read_thumbnail(&self, dn: &str, user: &str) -> Result<Option<Vec<u8>>> {
+    pub(super) async fn read_thumbnail(&self, dn: &str, user: &str) -> Result<Option<Vec<u8>>> {
         let dn = dn.to_string();
         let (entries, res) = self
             .call("read-back", user, |mut l| {
@@ -707,67 +414,7 @@ impl DirectoryClient {
             })
     }
 
-    /// This client's `ad-thumbnail` target (its byte budget) as a pipeline target request.
-    pub fn target_request(&self) -> TargetRequest {
-        TargetRequest::Spec(TargetSpecRequest {
-            target: Some(AD_THUMBNAIL.name.into()),
-            size: None,
-            max_bytes: Some(self.inner.target.max_bytes),
-            quality: None,
-        })
-    }
-
-    /// Render `photo` to this client's `ad-thumbnail` target.
-    pub fn render(&self, photo: &[u8]) -> Result<Rendition> {
-        self.render_with(photo, &Options::default())
-    }
-
-    /// [`Self::render`] with pipeline options (crop, limits, ...); their targets are replaced.
-    pub fn render_with(&self, photo: &[u8], options: &Options) -> Result<Rendition> {
-        let options = Options {
-            targets: vec![self.target_request()],
-            ..options.clone()
-        };
-        let mut out = crate::photo::render(photo, &options)?;
-        Ok(out.renditions.remove(0))
-    }
-
     // ---- Blocking doors (CLI, C ABI): run on the library's runtime. ----
-
-    /// Render `photo` (any supported format) to the `ad-thumbnail` rendition and write it.
-    pub fn upload(&self, user: &str, photo: &[u8]) -> Result<DirectoryOutcome> {
-        self.upload_with(user, photo, &Options::default())
-    }
-
-    /// [`Self::upload`] with pipeline options.
-    pub fn upload_with(
-        &self,
-        user: &str,
-        photo: &[u8],
-        options: &Options,
-    ) -> Result<DirectoryOutcome> {
-        let rendition = self.render_with(photo, options)?;
-        let mut out = runtime().block_on(self.put_thumbnail(user, &rendition.data))?;
-        out.rendition = Some(rendition);
-        Ok(out)
-    }
-
-    /// Write JPEG bytes as they are (at most 102,400 bytes; checked before any LDAP call).
-    pub fn upload_raw(&self, user: &str, jpeg: &[u8]) -> Result<DirectoryOutcome> {
-        let limit = AD_THUMBNAIL.max_bytes_ceiling;
-        if jpeg.len() as u64 > limit {
-            return Err(Error::ThumbnailTooLarge {
-                bytes: jpeg.len() as u64,
-                limit,
-            });
-        }
-        if !jpeg.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            return Err(Error::UnsupportedFormat {
-                looks_like: "not a JPEG (a thumbnailPhoto written as is must be a JPEG)".into(),
-            });
-        }
-        runtime().block_on(self.put_thumbnail(user, jpeg))
-    }
 
     /// The stored thumbnailPhoto bytes.
     pub fn export(&self, user: &str) -> Result<Vec<u8>> {
@@ -786,7 +433,9 @@ impl DirectoryClient {
 
 #[cfg(test)]
 mod tests {
+    use super::super::users::{filter_escape, looks_like_dn};
     use super::*;
+    use ldap3::LdapResult;
 
     #[test]
     fn dns_are_told_from_names() {

@@ -8,8 +8,8 @@ use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::graph::Secret;
-use crate::targets::AD_THUMBNAIL;
+use crate::secret::Secret;
+use crate::targets::{AD_THUMBNAIL, DIRECTORY_MAX_CONCURRENCY};
 
 /// Connection to a domain controller. JSON (C ABI, CLI `--config` file):
 ///
@@ -63,7 +63,7 @@ fn default_timeout() -> u64 {
     30
 }
 fn default_concurrency() -> usize {
-    4
+    DIRECTORY_MAX_CONCURRENCY
 }
 
 impl DirectoryConfig {

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::config::PhotoSource;
 use super::http::{empty, graph_error, json_response, response, set_header, Body, RequestIds};
 use super::server::Dropped;
-use super::state::{mime, Fault, Shared, StoredPhoto, TokenProblem};
+use super::state::{Fault, Shared, StoredPhoto, TokenProblem};
 
 /// Past this many bytes an upload is not even read to the end; the connection is closed after
 /// the 413 (a well-behaved client never gets near it because it is far above max_photo_bytes).
@@ -490,10 +490,10 @@ async fn put_photo(
             &format!("Content-Type {shown} is not supported for a profile photo; send image/jpeg, image/png or application/octet-stream."),
         ));
     }
-    // The bytes must really be a JPEG or PNG whose header reads. Graph's code for a body that
-    // is not an image is undocumented: ImageNotValid is our choice.
-    let photo = match crate::photo::Photo::open(&body, &crate::Options::default()) {
-        Ok(p) => p,
+    // The bytes must really be a JPEG or PNG that decodes. Graph's code for a body that is
+    // not an image is undocumented: ImageNotValid is our choice.
+    let looked = match super::photo_check::look(&body, true) {
+        Ok(l) => l,
         Err(e) => {
             return Ok(graph_error(
                 StatusCode::BAD_REQUEST,
@@ -503,19 +503,17 @@ async fn put_photo(
             ))
         }
     };
-    let format = photo.format();
     if !matches!(
-        format,
-        crate::photo::Format::Jpeg | crate::photo::Format::Png
+        looked.format,
+        image::ImageFormat::Jpeg | image::ImageFormat::Png
     ) {
         return Ok(graph_error(
             StatusCode::BAD_REQUEST,
             ids,
             "ImageNotValid",
             &format!(
-                "The photo is a {} ({}); send a JPEG or PNG.",
-                format.name(),
-                mime(format)
+                "The photo is a {:?} ({}); send a JPEG or PNG.",
+                looked.format, looked.content_type
             ),
         ));
     }

@@ -26,6 +26,7 @@ mod config;
 mod graph;
 mod http;
 mod metadata;
+mod photo_check;
 mod server;
 mod state;
 mod tls;

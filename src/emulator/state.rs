@@ -50,11 +50,10 @@ impl StoredPhoto {
     /// Describe `bytes`: sniffed content type and stored dimensions (0 x 0 when the header
     /// cannot be read, which only a test seeding garbage through `set_photo` can cause).
     pub fn new(bytes: Vec<u8>) -> StoredPhoto {
-        let (content_type, (width, height)) =
-            match crate::photo::Photo::open(&bytes, &crate::Options::default()) {
-                Ok(p) => (mime(p.format()), p.dimensions()),
-                Err(_) => ("application/octet-stream", (0, 0)),
-            };
+        let (content_type, (width, height)) = match super::photo_check::look(&bytes, false) {
+            Ok(l) => (l.content_type, (l.width, l.height)),
+            Err(_) => ("application/octet-stream", (0, 0)),
+        };
         let digest = sha2::Sha256::digest(&bytes);
         let etag = format!("\"{}\"", super::http::hex(&digest[..4]).to_uppercase());
         StoredPhoto {
@@ -64,17 +63,6 @@ impl StoredPhoto {
             width,
             height,
         }
-    }
-}
-
-pub(crate) fn mime(f: crate::photo::Format) -> &'static str {
-    use crate::photo::Format;
-    match f {
-        Format::Jpeg => "image/jpeg",
-        Format::Png => "image/png",
-        Format::Gif => "image/gif",
-        Format::Bmp => "image/bmp",
-        Format::WebP => "image/webp",
     }
 }
 

@@ -1,42 +1,17 @@
 //! Credentials and access tokens: client secret, certificate (JWT client assertion), managed
 //! identity, or a caller-supplied token. Tokens are cached until shortly before expiry.
 
-use std::fmt;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use sha1::Digest;
 
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
-/// A secret value (client secret, private key, access token). Never printed: Debug and
-/// Display show `***`, and it is not serialisable.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
-    }
-    /// The value, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        String::deserialize(d).map(Secret)
-    }
-}
+use super::check_endpoint;
 
 /// The cloud the tenant lives in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -132,6 +107,122 @@ pub enum Credential {
     AccessToken {
         token: Secret,
     },
+}
+
+/// A credential made ready to use: files read, certificates and keys loaded, endpoints
+/// checked. Made once, when the client is.
+pub(super) enum Auth {
+    Secret(Secret),
+    Certificate(Certificate),
+    ManagedIdentity {
+        client_id: Option<String>,
+        endpoint: Option<(String, Secret)>,
+        imds: String,
+    },
+    Fixed(Secret),
+}
+
+impl Auth {
+    pub(super) fn load(
+        credential: Credential,
+        tenant: Option<&str>,
+        client_id: Option<&str>,
+    ) -> Result<Self> {
+        let need = |v: Option<&str>, what: &str| {
+            v.filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| Error::Config(format!("{what} is required for this credential")))
+        };
+        Ok(match credential {
+            Credential::Secret { secret } => {
+                need(tenant, "tenant")?;
+                need(client_id, "client_id")?;
+                Auth::Secret(secret)
+            }
+            Credential::Certificate {
+                certificate_pem,
+                certificate_path,
+                private_key_pem,
+                private_key_path,
+                pfx_path,
+                pfx_base64,
+                pfx_password,
+                algorithm,
+            } => {
+                need(tenant, "tenant")?;
+                need(client_id, "client_id")?;
+                let read = |p: &str| {
+                    std::fs::read(p).map_err(|source| Error::Io {
+                        path: p.to_string(),
+                        source,
+                    })
+                };
+                let read_text = |p: &str| {
+                    String::from_utf8(read(p)?).map_err(|_| {
+                        Error::Config(format!("{p}: not a PEM file (use pfx_path for a .pfx)"))
+                    })
+                };
+                let pfx = match (pfx_path, pfx_base64) {
+                    (Some(p), _) => Some((read(&p)?, p)),
+                    (None, Some(b64)) => Some((
+                        STANDARD
+                            .decode(b64.expose().trim())
+                            .map_err(|_| Error::Config("pfx_base64 is not valid base64".into()))?,
+                        "pfx_base64".to_string(),
+                    )),
+                    (None, None) => None,
+                };
+                let cert = if let Some((bytes, source)) = pfx {
+                    Certificate::from_pkcs12(&bytes, pfx_password.as_ref(), algorithm, &source)?
+                } else {
+                    let cert = match (certificate_pem, certificate_path) {
+                    (Some(pem), _) => pem,
+                    (None, Some(p)) => read_text(&p)?,
+                    (None, None) => return Err(Error::Config(
+                        "a certificate credential needs certificate_pem, certificate_path, pfx_path or pfx_base64"
+                            .into(),
+                    )),
+                };
+                    let key = match (private_key_pem, private_key_path) {
+                        (Some(k), _) => k,
+                        (None, Some(p)) => Secret::new(read_text(&p)?),
+                        // A combined PEM file holds the key after the certificate.
+                        (None, None) => Secret::new(cert.clone()),
+                    };
+                    Certificate::load(&cert, key, algorithm)?
+                };
+                Auth::Certificate(cert)
+            }
+            Credential::ManagedIdentity {
+                client_id,
+                identity_endpoint,
+                identity_header,
+                imds_endpoint,
+            } => {
+                let endpoint =
+                    identity_endpoint.or_else(|| std::env::var("IDENTITY_ENDPOINT").ok());
+                let header = identity_header
+                    .or_else(|| std::env::var("IDENTITY_HEADER").ok().map(Secret::new));
+                let endpoint = match (endpoint, header) {
+                    (Some(e), Some(h)) => Some((check_endpoint(&e, "identity endpoint", true)?, h)),
+                    _ => None,
+                };
+                let imds = check_endpoint(
+                    imds_endpoint
+                        .as_deref()
+                        .unwrap_or("http://169.254.169.254/metadata/identity/oauth2/token"),
+                    "instance metadata endpoint",
+                    true,
+                )?;
+                Auth::ManagedIdentity {
+                    client_id,
+                    endpoint,
+                    imds,
+                }
+            }
+            Credential::AccessToken { token } => Auth::Fixed(token),
+        })
+    }
 }
 
 /// A loaded certificate credential.
@@ -254,7 +345,7 @@ impl Certificate {
                 Error::Config("the private key is not an RSA private key in PEM form".into())
             })?;
         jsonwebtoken::encode(&header, &claims, &key)
-            .map(Secret)
+            .map(Secret::new)
             .map_err(|e| Error::Config(format!("cannot sign the client assertion: {e}")))
     }
 

@@ -1,24 +1,20 @@
 //! The Microsoft Graph photo client: one reqwest client, one token cache, one retry policy,
 //! at most `max_concurrency` requests in flight.
 
-use std::net::IpAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use base64::{engine::general_purpose::STANDARD, Engine};
 use bytes::Bytes;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, Semaphore};
 
-use super::auth::{Certificate, Credential, Environment, Secret, Token};
+use super::auth::{Auth, Credential, Environment, Token};
+use super::check_endpoint;
 use super::retry::{is_retryable_status, parse_retry_after, RetryPolicy, Tries};
-use crate::error::{Error, Result};
-use crate::targets::GRAPH;
-
-/// Default limit of requests in flight: the Photo API's published per-app concurrency.
-pub const DEFAULT_MAX_CONCURRENCY: usize = 4;
+use crate::error::{cut, Error, Result};
+use crate::targets::{GRAPH, GRAPH_MAX_CONCURRENCY};
 
 /// How to reach and authenticate to a tenant. JSON (C ABI, CLI config file):
 /// `{"tenant": "contoso.onmicrosoft.com", "client_id": "...", "credential": {...},
@@ -52,7 +48,7 @@ pub struct GraphConfig {
 }
 
 fn default_concurrency() -> usize {
-    DEFAULT_MAX_CONCURRENCY
+    GRAPH_MAX_CONCURRENCY
 }
 fn default_timeout() -> u64 {
     60
@@ -80,70 +76,26 @@ pub struct PhotoMeta {
     pub height: Option<u32>,
 }
 
-enum Auth {
-    Secret(Secret),
-    Certificate(Certificate),
-    ManagedIdentity {
-        client_id: Option<String>,
-        endpoint: Option<(String, Secret)>,
-        imds: String,
-    },
-    Fixed(Secret),
-}
-
-struct Inner {
-    http: reqwest::Client,
-    authority: String,
-    graph: String,
-    tenant: Option<String>,
-    client_id: Option<String>,
-    auth: Auth,
-    token: Mutex<Option<Token>>,
-    permits: Semaphore,
-    max_concurrency: usize,
-    retry: RetryPolicy,
+pub(super) struct Inner {
+    pub(super) http: reqwest::Client,
+    pub(super) authority: String,
+    pub(super) graph: String,
+    pub(super) tenant: Option<String>,
+    pub(super) client_id: Option<String>,
+    pub(super) auth: Auth,
+    pub(super) token: Mutex<Option<Token>>,
+    pub(super) permits: Semaphore,
+    pub(super) max_concurrency: usize,
+    pub(super) retry: RetryPolicy,
     /// When the service last said to come back: every request of this client waits until
     /// then, so workers resume together instead of each learning the wait by a 429 of its own.
-    resume_at: std::sync::Mutex<Option<tokio::time::Instant>>,
+    pub(super) resume_at: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 /// A Graph client; cheap to clone, safe to share between threads and tasks.
 #[derive(Clone)]
 pub struct GraphClient {
-    inner: Arc<Inner>,
-}
-
-/// The library's tokio runtime, created once, used by the blocking doors (CLI, C ABI).
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("userphoto")
-            .enable_all()
-            .build()
-            .expect("the tokio runtime starts")
-    })
-}
-
-/// Plain HTTP only to loopback (and to the instance metadata address for managed identity).
-fn check_endpoint(url: &str, what: &str, allow_link_local: bool) -> Result<String> {
-    let u = reqwest::Url::parse(url)
-        .map_err(|e| Error::Config(format!("{what} {url:?} is not a URL: {e}")))?;
-    let host = u.host_str().unwrap_or_default().trim_matches(['[', ']']);
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-    let link_local = allow_link_local && host == "169.254.169.254";
-    match u.scheme() {
-        "https" => {}
-        "http" if loopback || link_local => {}
-        s => {
-            return Err(Error::Config(format!(
-                "{what} {url:?} uses {s}; only https is allowed (plain http only to loopback hosts)"
-            )))
-        }
-    }
-    Ok(url.trim_end_matches('/').to_string())
+    pub(super) inner: Arc<Inner>,
 }
 
 /// Characters left as they are in a path segment; everything else is percent-encoded
@@ -180,12 +132,12 @@ struct GraphErrorDetail {
 }
 
 /// A finished request: status, headers we need and body.
-struct Reply {
-    status: StatusCode,
-    body: Bytes,
-    content_type: Option<String>,
-    attempts: u32,
-    waited: Duration,
+pub(super) struct Reply {
+    pub(super) status: StatusCode,
+    pub(super) body: Bytes,
+    pub(super) content_type: Option<String>,
+    pub(super) attempts: u32,
+    pub(super) waited: Duration,
 }
 
 impl Reply {
@@ -196,9 +148,7 @@ impl Reply {
         } else {
             b.error.code
         };
-        let mut message = b.error.message;
-        message.truncate(500);
-        (code, message)
+        (code, cut(&b.error.message, 500))
     }
 }
 
@@ -218,100 +168,11 @@ impl GraphClient {
         if config.max_concurrency == 0 {
             return Err(Error::Config("max_concurrency must be at least 1".into()));
         }
-        let need = |v: &Option<String>, what: &str| {
-            v.clone()
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| Error::Config(format!("{what} is required for this credential")))
-        };
-        let auth = match config.credential {
-            Credential::Secret { secret } => {
-                need(&config.tenant, "tenant")?;
-                need(&config.client_id, "client_id")?;
-                Auth::Secret(secret)
-            }
-            Credential::Certificate {
-                certificate_pem,
-                certificate_path,
-                private_key_pem,
-                private_key_path,
-                pfx_path,
-                pfx_base64,
-                pfx_password,
-                algorithm,
-            } => {
-                need(&config.tenant, "tenant")?;
-                need(&config.client_id, "client_id")?;
-                let read = |p: &str| {
-                    std::fs::read(p).map_err(|source| Error::Io {
-                        path: p.to_string(),
-                        source,
-                    })
-                };
-                let read_text = |p: &str| {
-                    String::from_utf8(read(p)?).map_err(|_| {
-                        Error::Config(format!("{p}: not a PEM file (use pfx_path for a .pfx)"))
-                    })
-                };
-                let pfx = match (pfx_path, pfx_base64) {
-                    (Some(p), _) => Some((read(&p)?, p)),
-                    (None, Some(b64)) => Some((
-                        STANDARD
-                            .decode(b64.expose().trim())
-                            .map_err(|_| Error::Config("pfx_base64 is not valid base64".into()))?,
-                        "pfx_base64".to_string(),
-                    )),
-                    (None, None) => None,
-                };
-                let cert = if let Some((bytes, source)) = pfx {
-                    Certificate::from_pkcs12(&bytes, pfx_password.as_ref(), algorithm, &source)?
-                } else {
-                    let cert = match (certificate_pem, certificate_path) {
-                        (Some(pem), _) => pem,
-                        (None, Some(p)) => read_text(&p)?,
-                        (None, None) => return Err(Error::Config(
-                            "a certificate credential needs certificate_pem, certificate_path, pfx_path or pfx_base64"
-                                .into(),
-                        )),
-                    };
-                    let key = match (private_key_pem, private_key_path) {
-                        (Some(k), _) => k,
-                        (None, Some(p)) => Secret::new(read_text(&p)?),
-                        // A combined PEM file holds the key after the certificate.
-                        (None, None) => Secret::new(cert.clone()),
-                    };
-                    Certificate::load(&cert, key, algorithm)?
-                };
-                Auth::Certificate(cert)
-            }
-            Credential::ManagedIdentity {
-                client_id,
-                identity_endpoint,
-                identity_header,
-                imds_endpoint,
-            } => {
-                let endpoint =
-                    identity_endpoint.or_else(|| std::env::var("IDENTITY_ENDPOINT").ok());
-                let header = identity_header
-                    .or_else(|| std::env::var("IDENTITY_HEADER").ok().map(Secret::new));
-                let endpoint = match (endpoint, header) {
-                    (Some(e), Some(h)) => Some((check_endpoint(&e, "identity endpoint", true)?, h)),
-                    _ => None,
-                };
-                let imds = check_endpoint(
-                    imds_endpoint
-                        .as_deref()
-                        .unwrap_or("http://169.254.169.254/metadata/identity/oauth2/token"),
-                    "instance metadata endpoint",
-                    true,
-                )?;
-                Auth::ManagedIdentity {
-                    client_id,
-                    endpoint,
-                    imds,
-                }
-            }
-            Credential::AccessToken { token } => Auth::Fixed(token),
-        };
+        let auth = Auth::load(
+            config.credential,
+            config.tenant.as_deref(),
+            config.client_id.as_deref(),
+        )?;
         let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(config.timeout_secs.max(1)))
             .connect_timeout(Duration::from_secs(15))
@@ -358,117 +219,12 @@ impl GraphClient {
             .unwrap_or_default()
     }
 
-    /// A valid access token, from the cache or freshly fetched.
-    async fn token(&self) -> Result<Secret> {
-        let mut slot = self.inner.token.lock().await;
-        if let Some(t) = slot.as_ref().filter(|t| t.is_fresh()) {
-            return Ok(t.value.clone());
-        }
-        let t = self.fetch_token().await?;
-        let v = t.value.clone();
-        *slot = Some(t);
-        Ok(v)
-    }
-
-    /// Forget `used` if it is still the cached token (another task may have refreshed it).
-    async fn invalidate(&self, used: &Secret) {
-        let mut slot = self.inner.token.lock().await;
-        if slot.as_ref().is_some_and(|t| &t.value == used) {
-            *slot = None;
-        }
-    }
-
-    async fn fetch_token(&self) -> Result<Token> {
-        let i = &self.inner;
-        let scope = format!("{}/.default", i.graph);
-        let tenant = i.tenant.as_deref().unwrap_or_default();
-        let client_id = i.client_id.as_deref().unwrap_or_default();
-        let token_url = format!("{}/{}/oauth2/v2.0/token", i.authority, tenant);
-        let request = match &i.auth {
-            Auth::Fixed(t) => {
-                return Ok(Token::new(
-                    t.clone(),
-                    Duration::from_secs(u64::from(u32::MAX)),
-                ))
-            }
-            Auth::Secret(secret) => i.http.post(&token_url).form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", client_id),
-                ("scope", &scope),
-                ("client_secret", secret.expose()),
-            ]),
-            Auth::Certificate(cert) => {
-                let assertion = cert.assertion(client_id, &token_url)?;
-                i.http.post(&token_url).form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", client_id),
-                    ("scope", &scope),
-                    (
-                        "client_assertion_type",
-                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                    ),
-                    ("client_assertion", assertion.expose()),
-                ])
-            }
-            Auth::ManagedIdentity {
-                client_id,
-                endpoint,
-                imds,
-            } => {
-                let mut query = vec![("resource", i.graph.clone())];
-                if let Some(c) = client_id {
-                    query.push(("client_id", c.clone()));
-                }
-                match endpoint {
-                    Some((url, header)) => {
-                        query.push(("api-version", "2019-08-01".into()));
-                        i.http
-                            .get(url)
-                            .query(&query)
-                            .header("X-IDENTITY-HEADER", header.expose())
-                    }
-                    None => {
-                        query.push(("api-version", "2018-02-01".into()));
-                        i.http.get(imds).query(&query).header("Metadata", "true")
-                    }
-                }
-            }
-        };
-        let url_for_errors = match &i.auth {
-            Auth::ManagedIdentity { .. } => "the managed identity endpoint".to_string(),
-            _ => token_url.clone(),
-        };
-        // Token endpoints get the same retry policy as Graph (429/5xx/network).
-        let reply = self.send_with_retry(request, &url_for_errors).await?;
-        let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
-        if !reply.status.is_success() {
-            let code = body["error"].as_str().unwrap_or(reply.status.as_str());
-            let mut desc = body["error_description"]
-                .as_str()
-                .or(body["message"].as_str())
-                .unwrap_or("")
-                .to_string();
-            desc.truncate(300);
-            return Err(Error::Auth(format!(
-                "{url_for_errors} answered HTTP {}: {code}: {desc}",
-                reply.status.as_u16()
-            )));
-        }
-        let value = body["access_token"].as_str().ok_or_else(|| {
-            Error::Auth(format!("{url_for_errors} answered without an access_token"))
-        })?;
-        tracing::debug!(
-            lifetime_secs = super::auth::token_lifetime(&body).as_secs(),
-            "access token acquired"
-        );
-        Ok(Token::new(
-            Secret::new(value),
-            super::auth::token_lifetime(&body),
-        ))
-    }
-
     /// Send with the retry policy; each attempt holds a concurrency permit.
-    async fn send_with_retry(&self, request: reqwest::RequestBuilder, what: &str) -> Result<Reply> {
+    pub(super) async fn send_with_retry(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<Reply> {
         let policy = self.inner.retry;
         let mut tries = Tries::default();
         loop {
@@ -810,6 +566,34 @@ mod tests {
             user_path("3fa85f64-5717-4562-b3fc-2c963f66afa6"),
             "users/3fa85f64-5717-4562-b3fc-2c963f66afa6"
         );
+    }
+
+    /// Graph's and the token endpoint's messages are cut to a length for errors; a message
+    /// in another script must be cut between characters, not panic.
+    #[test]
+    fn long_messages_in_any_script_are_cut_without_a_panic() {
+        // One ASCII letter, then 3-byte characters: neither 300 nor 500 is a boundary.
+        let message: String = format!("a{}", "€".repeat(400));
+        let body = serde_json::json!({"error": {"code": "BadRequest", "message": message}});
+        let reply = Reply {
+            status: StatusCode::BAD_REQUEST,
+            body: Bytes::from(body.to_string()),
+            content_type: None,
+            attempts: 1,
+            waited: Duration::ZERO,
+        };
+        let (code, cut) = reply.error_detail();
+        assert_eq!(code, "BadRequest");
+        assert!(cut.len() <= 500 && cut.starts_with("a€€"), "{cut}");
+        let token = serde_json::json!({"error": "invalid_client", "error_description": message});
+        let e = super::super::token::token_from_reply(
+            401,
+            token.to_string().as_bytes(),
+            "the token endpoint",
+        )
+        .err()
+        .expect("a refusal");
+        assert_eq!(e.code(), "auth");
     }
 
     #[test]

@@ -354,6 +354,9 @@ mod tests {
             j.get("graph", "b@contoso.com").unwrap(),
             Some(entry(State::Uploaded))
         );
-        assert_eq!(j.get("ad", "a@contoso.com").unwrap(), Some(entry(State::Failed)));
+        assert_eq!(
+            j.get("ad", "a@contoso.com").unwrap(),
+            Some(entry(State::Failed))
+        );
     }
 }

@@ -4,17 +4,7 @@ use std::path::Path;
 
 use super::{Summary, UserResult};
 use crate::error::{Error, Result};
-
-/// Write through a temporary file and rename (also used by the directory audit report).
-pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
-    let io = |source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, data).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
-}
+use crate::files::write_atomically;
 
 pub fn write_json(path: &Path, results: &[UserResult], summary: &Summary) -> Result<()> {
     let doc = serde_json::json!({"summary": summary, "results": results});

@@ -113,6 +113,20 @@ pub fn jpeg_header_bomb() -> Vec<u8> {
     b
 }
 
+/// `len` deterministic pseudo-random bytes (xorshift32): as RGB, the worst case for a JPEG
+/// budget; as a file, bytes that are no format.
+pub fn noise(len: usize, seed: u32) -> Vec<u8> {
+    let mut x: u32 = 0x2545_F491 ^ seed.wrapping_mul(0x9E37_79B9);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
 /// Every generated bad input with the error code the pipeline must give for it.
 pub fn bad_inputs() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let jpeg = fixture("Landscape_1.jpg");
@@ -121,15 +135,7 @@ pub fn bad_inputs() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         200,
         |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 256) as u8]),
     )));
-    let mut x: u32 = 0x9E37_79B9;
-    let random: Vec<u8> = (0..4096)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect();
+    let random = noise(4096, 7);
     vec![
         ("zero-bytes.jpg", Vec::new(), "empty-input"),
         ("random.jpg", random, "unsupported-format"),
@@ -168,3 +174,9 @@ pub fn bad_inputs() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         ("animated.gif", animated_gif(), "animated"),
     ]
 }
+
+#[cfg(feature = "emulator")]
+mod tenant;
+#[cfg(feature = "emulator")]
+#[allow(unused_imports)] // Not every test file starts an emulator.
+pub use tenant::*;

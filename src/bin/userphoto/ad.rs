@@ -11,14 +11,16 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use userphoto::directory::{
-    audit, AuditOptions, DirectoryClient, DirectoryConfig, DirectoryOutcome, DirectoryStatus,
-};
+use userphoto::audit::{self, AuditOptions};
+use userphoto::directory::{DirectoryClient, DirectoryConfig, DirectoryOutcome, DirectoryStatus};
 use userphoto::graph::{GraphClient, GraphConfig};
-use userphoto::sync::{self, Destinations, Status};
+use userphoto::publish::Written;
+use userphoto::sync::{self, Destination, Status};
+use userphoto::targets::AD_THUMBNAIL;
 use userphoto::Error;
 
-use crate::cloud::{self, fail, usage};
+use crate::feed::{run_feed, FeedArgs};
+use crate::output::{exit_code, fail, file_name_for, publish_file, usage};
 
 #[derive(Subcommand)]
 pub enum AdCommand {
@@ -63,7 +65,7 @@ pub enum AdCommand {
         #[command(flatten)]
         connection: Connection,
         /// Flag thumbnails over this many bytes (and re-encode to fit it with --fix).
-        #[arg(long, default_value_t = 10240)]
+        #[arg(long, default_value_t = AD_THUMBNAIL.max_bytes)]
         threshold: u64,
         /// Re-encode flagged photos to fit and write them back.
         #[arg(long)]
@@ -124,7 +126,8 @@ pub struct Connection {
     /// ldap:// without TLS (loopback hosts only; for test directories).
     #[arg(long)]
     plain_ldap: bool,
-    /// Thumbnail byte budget: 10240 by default, at most 102400 (the schema limit).
+    /// Thumbnail byte budget: 10240 by default, at most 102400 (the schema limit; both from
+    /// the target table).
     #[arg(long)]
     max_bytes: Option<u64>,
     /// Seconds per LDAP operation.
@@ -380,43 +383,18 @@ fn upload(conn: &Connection, user: &str, file: &Path, no_resize: bool, json_out:
         Ok(c) => c,
         Err(code) => return code,
     };
-    let bytes = match std::fs::read(file) {
-        Ok(b) => b,
-        Err(source) => {
-            return fail(&Error::Io {
-                path: file.display().to_string(),
-                source,
-            })
-        }
-    };
-    let result = if no_resize {
-        client.upload_raw(user, &bytes)
-    } else {
-        client.upload(user, &bytes)
-    };
-    match result {
-        Ok(o) => {
+    match publish_file(client.into(), user, file, no_resize) {
+        Ok((rendition, Some(Written::Directory(mut o)))) => {
+            o.rendition = rendition;
             print_outcome(&o, json_out);
             ExitCode::SUCCESS
         }
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             print_failure(user, &e, json_out);
             ExitCode::from(1)
         }
     }
-}
-
-/// A file name for a user's exported photo (UPNs and DNs hold characters file systems refuse).
-fn file_name_for(user: &str) -> String {
-    user.chars()
-        .map(|c| {
-            if c.is_alphanumeric() || "@.-_'".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 fn export(conn: &Connection, users: &[String], out: &Path, json_out: bool) -> ExitCode {
@@ -453,11 +431,7 @@ fn export(conn: &Connection, users: &[String], out: &Path, json_out: bool) -> Ex
             }
         }
     }
-    if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    exit_code(failed > 0)
 }
 
 fn remove(conn: &Connection, users: &[String], json_out: bool) -> ExitCode {
@@ -475,11 +449,7 @@ fn remove(conn: &Connection, users: &[String], json_out: bool) -> ExitCode {
             }
         }
     }
-    if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    exit_code(failed > 0)
 }
 
 fn audit_cmd(
@@ -493,7 +463,7 @@ fn audit_cmd(
         Ok(c) => c,
         Err(code) => return code,
     };
-    let report = match client.audit(options) {
+    let report = match audit::audit_directory(&client, options) {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
@@ -546,17 +516,13 @@ fn audit_cmd(
             String::new()
         }
     );
-    if report.fix_failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    exit_code(report.fix_failed > 0)
 }
 
 #[derive(Args, Debug)]
 pub struct SyncArgs {
     #[command(flatten)]
-    feed: cloud::FeedArgs,
+    feed: FeedArgs,
     /// Also upload to Microsoft Graph, with this Graph connection (JSON) file: one result
     /// per user per destination.
     #[arg(long)]
@@ -582,11 +548,9 @@ fn sync_cmd(conn: &Connection, args: &SyncArgs) -> ExitCode {
         Ok(g) => g,
         Err(e) => return fail(&e),
     };
-    let destinations = Destinations {
-        graph,
-        directory: Some(directory),
-    };
-    cloud::run_feed(destinations, &args.feed, print_result, "results", "written")
+    let mut destinations: Vec<Destination> = graph.into_iter().map(Into::into).collect();
+    destinations.push(directory.into());
+    run_feed(destinations, &args.feed, print_result, "results", "written")
 }
 
 fn print_result(r: &sync::UserResult, json_lines: bool) {

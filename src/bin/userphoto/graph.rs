@@ -13,7 +13,7 @@ use userphoto::sync::{self, Status};
 use userphoto::{runtime, Error, Secret};
 
 use crate::feed::{run_feed, FeedArgs};
-use crate::output::{fail, file_name_for, publish_file, usage};
+use crate::output::{exit_code, fail, file_name_for, publish_file, usage};
 
 /// How to reach the tenant. Secrets never go on the command line: they come from a config
 /// file or from environment variables named here.
@@ -86,7 +86,7 @@ impl Connection {
                 environment: Environment::Global,
                 authority: None,
                 graph_endpoint: None,
-                max_concurrency: userphoto::graph::client::DEFAULT_MAX_CONCURRENCY,
+                max_concurrency: userphoto::targets::GRAPH_MAX_CONCURRENCY,
                 retry: Default::default(),
                 timeout_secs: 60,
                 extra_ca_pem: None,
@@ -298,11 +298,7 @@ pub fn export(conn: &Connection, users: &[String], out: &Path) -> ExitCode {
             }
         }
     }
-    if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    exit_code(failed > 0)
 }
 
 pub fn remove(conn: &Connection, users: &[String]) -> ExitCode {
@@ -320,10 +316,5 @@ pub fn remove(conn: &Connection, users: &[String]) -> ExitCode {
             }
         }
     }
-    if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    exit_code(failed > 0)
 }
-

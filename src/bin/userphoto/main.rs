@@ -3,21 +3,26 @@
 //! Exit codes: 0 every photo succeeded; 1 at least one photo failed (or is unusable for a
 //! requested target); 2 usage error.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
 
+use userphoto::files::write_atomically;
 use userphoto::photo::{Crop, Verdict};
 use userphoto::targets::{TargetRequest, TargetSpecRequest, DEFAULT_LIMITS, PROFILES};
 use userphoto::{Error, Options};
 
 mod ad;
-mod cloud;
+mod emulate;
+mod feed;
+mod graph;
+mod output;
+
+use output::{exit_code, progress};
 
 /// Print a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
 macro_rules! out {
@@ -57,7 +62,7 @@ enum Command {
     /// Render a photo for Microsoft Graph (648 x 648, within 4 MB) and upload it.
     Upload {
         #[command(flatten)]
-        connection: cloud::Connection,
+        connection: graph::Connection,
         /// User principal name, object id or mail.
         #[arg(long)]
         user: String,
@@ -71,14 +76,14 @@ enum Command {
     /// Upload a whole feed (CSV or folder): incremental, resumable, one result per user.
     Sync {
         #[command(flatten)]
-        connection: cloud::Connection,
+        connection: graph::Connection,
         #[command(flatten)]
-        args: cloud::FeedArgs,
+        args: feed::FeedArgs,
     },
     /// Download users' current photos (a backup before overwriting).
     Export {
         #[command(flatten)]
-        connection: cloud::Connection,
+        connection: graph::Connection,
         #[arg(long, required = true, num_args = 1..)]
         user: Vec<String>,
         #[arg(long, short)]
@@ -87,7 +92,7 @@ enum Command {
     /// Remove users' photos.
     Remove {
         #[command(flatten)]
-        connection: cloud::Connection,
+        connection: graph::Connection,
         #[arg(long, required = true, num_args = 1..)]
         user: Vec<String>,
     },
@@ -222,18 +227,6 @@ fn read_photo(path: &Path, options: &Options) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(io)
 }
 
-/// Write through a temporary file and rename, so a failed run never leaves a partial photo.
-fn write_atomically(path: &Path, data: &[u8]) -> Result<(), Error> {
-    let io = |source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let tmp = path.with_extension("jpg.partial");
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(data).and_then(|_| f.sync_all()).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
-}
-
 #[derive(Serialize)]
 struct FileError {
     code: &'static str,
@@ -249,22 +242,10 @@ impl From<&Error> for FileError {
     }
 }
 
-fn progress(count: usize, json: bool) -> ProgressBar {
-    if count < 2 || json || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(count as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 fn validate(common: &Common) -> ExitCode {
     let all: Vec<&str> = PROFILES.iter().map(|p| p.name).collect();
     let options = common.options(&all);
-    let bar = progress(common.files.len(), common.json);
+    let bar = progress(common.files.len() as u64, common.json);
     let mut failed = 0;
     let mut results = Vec::new();
     for path in &common.files {
@@ -329,7 +310,7 @@ fn resize(common: &Common, out: &Path) -> ExitCode {
         eprintln!("userphoto: cannot create {}: {e}", out.display());
         return ExitCode::from(2);
     }
-    let bar = progress(common.files.len(), common.json);
+    let bar = progress(common.files.len() as u64, common.json);
     let mut failed = 0;
     let mut results = Vec::new();
     let mut written: std::collections::HashMap<PathBuf, PathBuf> = Default::default();
@@ -419,11 +400,7 @@ fn finish(json: bool, results: Vec<serde_json::Value>, failed: usize, total: usi
             total - failed
         );
     }
-    if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    exit_code(failed > 0)
 }
 
 fn main() -> ExitCode {
@@ -443,19 +420,19 @@ fn main() -> ExitCode {
             no_resize,
             json,
             file,
-        } => cloud::upload(connection, user, file, *no_resize, *json),
-        Command::Sync { connection, args } => cloud::sync_cmd(connection, args),
+        } => graph::upload(connection, user, file, *no_resize, *json),
+        Command::Sync { connection, args } => graph::sync_cmd(connection, args),
         Command::Export {
             connection,
             user,
             out,
-        } => cloud::export(connection, user, out),
-        Command::Remove { connection, user } => cloud::remove(connection, user),
+        } => graph::export(connection, user, out),
+        Command::Remove { connection, user } => graph::remove(connection, user),
         Command::Emulate {
             config,
             port,
             https,
-        } => cloud::emulate(config.as_deref(), *port, *https),
+        } => emulate::emulate(config.as_deref(), *port, *https),
         Command::Ad { command } => ad::run(command),
         Command::Targets { json } => {
             if *json {

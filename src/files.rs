@@ -1,0 +1,22 @@
+//! Writing files so that a failure never leaves a partial one behind.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Write `data` to `path` through a temporary file beside it (`<name>.partial`), flushed to
+/// disk, and a rename: readers see the old file or the whole new one.
+pub fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
+    let io = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    let tmp = path.with_file_name(name);
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(data).and_then(|()| f.sync_all()).map_err(io)?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(io)
+}

@@ -1,0 +1,84 @@
+//! The directory audit, with its fix.
+
+use std::collections::HashMap;
+
+use userphoto::audit::{self, AuditOptions, AuditProblem};
+use userphoto::directory::DirectoryClient;
+
+use super::dc::*;
+
+pub fn audit_finds_planted_thumbnails(dc: &Dc) {
+    add_ou(dc, "Audit");
+    add_users(
+        dc,
+        "Audit",
+        &[
+            ("big", None),
+            ("png", None),
+            ("wide", None),
+            ("good", None),
+            ("none", None),
+        ],
+    );
+    let dn = |n: &str| format!("CN={n},OU=Audit,{BASE}");
+    let oversized = noise_jpeg_at_least(30 * 1024, 9);
+    raw_put(dc, &dn("big"), &oversized);
+    let png = {
+        use image::ImageEncoder;
+        let img = image::RgbImage::from_pixel(96, 96, image::Rgb([200, 30, 30]));
+        let mut out = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut out)
+            .write_image(img.as_raw(), 96, 96, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        out
+    };
+    raw_put(dc, &dn("png"), &png);
+    raw_put(dc, &dn("wide"), &smooth_jpeg(160, 96, 3));
+    raw_put(dc, &dn("good"), &smooth_jpeg(96, 96, 4));
+    let mut cfg = dc.config();
+    cfg.search_base = Some(format!("OU=Audit,{BASE}"));
+    let c = DirectoryClient::new(cfg).unwrap();
+    let options = AuditOptions {
+        page_size: 2, // several pages for five users
+        ..Default::default()
+    };
+    let report = audit::audit_directory(&c, &options).unwrap();
+    assert_eq!(report.scanned, 5, "{report:?}");
+    let by: HashMap<&str, &Vec<AuditProblem>> = report
+        .entries
+        .iter()
+        .map(|e| (e.user.as_str(), &e.problems))
+        .collect();
+    assert_eq!(by.len(), 4, "{by:?}");
+    assert_eq!(by["big@corp.example"], &vec![AuditProblem::Oversized]);
+    assert!(by["png@corp.example"].contains(&AuditProblem::NotJpeg));
+    assert_eq!(by["wide@corp.example"], &vec![AuditProblem::NotSquare]);
+    assert_eq!(by["none@corp.example"], &vec![AuditProblem::Missing]);
+    assert!(!by.contains_key("good@corp.example"));
+    let dir = scratch("audit");
+    audit::write_csv(&dir.join("a.csv"), &report).unwrap();
+    audit::write_json(&dir.join("a.json"), &report).unwrap();
+    let csv = std::fs::read_to_string(dir.join("a.csv")).unwrap();
+    assert!(
+        csv.contains("big@corp.example") && csv.contains("not-jpeg"),
+        "{csv}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("a.json")).unwrap()).unwrap();
+    assert_eq!(json["listed"], 4);
+    // Fix in the same run, then nothing but the missing one is left.
+    let fixed = audit::audit_directory(
+        &c,
+        &AuditOptions {
+            fix: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!((fixed.fixed, fixed.fix_failed), (3, 0), "{fixed:?}");
+    let big = raw_thumbnail(dc, &dn("big")).unwrap();
+    assert!(big.len() <= 10240 && big.starts_with(&[0xFF, 0xD8]));
+    let after = audit::audit_directory(&c, &AuditOptions::default()).unwrap();
+    assert_eq!(after.listed, 1, "{after:?}");
+    assert_eq!(after.entries[0].problems, vec![AuditProblem::Missing]);
+}
