@@ -47,6 +47,10 @@ try {
         "bash scripts/package-module.sh") -f $reason.Message
 }
 
+# The library's target table (up_targets): names, sizes and budgets are checked against it,
+# never repeated here.
+$script:TargetTable = @(ConvertFrom-Json ([UserPhoto.Native.Api]::Targets()) | ForEach-Object { $_ })
+
 foreach ($folder in 'Private', 'Public') {
     $dir = Join-Path $PSScriptRoot $folder
     if (Test-Path -LiteralPath $dir) {

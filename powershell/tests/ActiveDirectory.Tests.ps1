@@ -46,6 +46,12 @@ Describe 'Active Directory parameters' {
         { Sync-UserPhoto -Folder $dir -Target ActiveDirectory -Server dc1.corp.example } | Should -Throw -ErrorId 'UserPhoto.InvalidOptions,*'
     }
 
+    It 'an AD budget over the schema cap is a terminating UserPhoto.ThumbnailTooLarge naming it, before connecting' {
+        $cred = New-Object pscredential 'CORP\svc', (ConvertTo-SecureString 'x' -AsPlainText -Force)
+        { Publish-UserPhoto -User a -Path $script:Photo -Target ActiveDirectory -Server ldaps://127.0.0.1:1 -Credential $cred -MaxBytes 200000 } |
+            Should -Throw -ErrorId 'UserPhoto.ThumbnailTooLarge,*' -ExpectedMessage '*102*400*'
+    }
+
     It '-StartTls with an ldaps:// URL is refused' {
         $cred = New-Object pscredential 'CORP\svc', (ConvertTo-SecureString 'x' -AsPlainText -Force)
         { Clear-UserPhoto -User a -Target ActiveDirectory -Server ldaps://dc1.corp.example -StartTls -Credential $cred -Confirm:$false } |

@@ -33,6 +33,19 @@ Describe 'Resize-UserPhoto' {
         { Resize-UserPhoto -Path $script:Photo -MaxBytes 4096 } | Should -Throw -ErrorId 'UserPhoto.InvalidOptions,*' -ExpectedMessage '*-MaxBytes*-Target*-Size*'
     }
 
+    It 'checks names, sizes and budgets against the library''s table, naming the limit' {
+        { Resize-UserPhoto -Path $script:Photo -Target teams } |
+            Should -Throw -ErrorId 'UserPhoto.InvalidOptions,*' -ExpectedMessage '*graph, ad-thumbnail, exchange-onprem*'
+        $r = Resize-UserPhoto -Path $script:Photo -Size 5000 -ErrorVariable errs -ErrorAction SilentlyContinue
+        $r | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'UserPhoto.InvalidOptions*'
+        $errs[0].ToString() | Should -Match '4096'
+        $null = Resize-UserPhoto -Path $script:Photo -Target ad-thumbnail -MaxBytes 200000 -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].ToString() | Should -Match '102400'
+        $null = Resize-UserPhoto -Path $script:Photo -Size 240 -MaxBytes 500 -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].ToString() | Should -Match '1024'
+    }
+
     It '-OutputDirectory writes <name>.<target>.jpg; -WhatIf writes nothing' {
         $out = Join-Path $TestDrive 'renditions'
         $null = Resize-UserPhoto -Path $script:Photo -Target graph -OutputDirectory $out -WhatIf

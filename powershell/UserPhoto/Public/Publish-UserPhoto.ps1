@@ -192,7 +192,6 @@ function Publish-UserPhoto {
 
         [switch]$StartTls,
 
-        [ValidateRange(1024, 102400)]
         [int]$MaxBytes,
 
         [switch]$Force,

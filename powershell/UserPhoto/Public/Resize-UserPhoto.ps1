@@ -74,13 +74,15 @@ function Resize-UserPhoto {
         [Parameter(Mandatory, ParameterSetName = 'PictureData', ValueFromPipelineByPropertyName)]
         [byte[]]$PictureData,
 
-        [ValidateSet('graph', 'ad-thumbnail', 'exchange-onprem')]
+        [ArgumentCompleter({
+            param($command, $parameter, $word)
+            # The library's target table, as Resolve-UserPhotoTarget checks against it.
+            (ConvertFrom-Json ([UserPhoto.Native.Api]::Targets())) | ForEach-Object { $_ } | ForEach-Object { $_.name } | Where-Object { $_ -like "$word*" }
+        })]
         [string[]]$Target,
 
-        [ValidateRange(16, 4096)]
         [int[]]$Size,
 
-        [ValidateRange(1024, 104857600)]
         [int]$MaxBytes,
 
         [ValidateSet('Centre', 'None')]
@@ -90,13 +92,12 @@ function Resize-UserPhoto {
 
         [switch]$AllowAnimated,
 
-        [ValidateRange(1, 20000)]
         [int]$MinShortSide,
 
         [string]$OutputDirectory
     )
     begin {
-        if ($Target) { $Target = Get-UserPhotoSetValue -Cmdlet $PSCmdlet -Name Target -Value $Target }
+        if ($Target) { $Target = @(Resolve-UserPhotoTarget -Cmdlet $PSCmdlet -Name $Target) }
         $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop `
             -AllowUpscale:$AllowUpscale -AllowAnimated:$AllowAnimated -MinShortSide $MinShortSide
         $outDir = $null

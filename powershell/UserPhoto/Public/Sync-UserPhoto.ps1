@@ -165,7 +165,6 @@ function Sync-UserPhoto {
 
         [switch]$StartTls,
 
-        [ValidateRange(1024, 102400)]
         [int]$MaxBytes,
 
         [string]$JournalPath,

@@ -142,15 +142,17 @@ function Test-UserPhoto {
 
         [Parameter(ParameterSetName = 'Path')]
         [Parameter(ParameterSetName = 'PictureData')]
-        [ValidateSet('graph', 'ad-thumbnail', 'exchange-onprem')]
+        [ArgumentCompleter({
+            param($command, $parameter, $word)
+            # The library's target table, as Resolve-UserPhotoTarget checks against it.
+            (ConvertFrom-Json ([UserPhoto.Native.Api]::Targets())) | ForEach-Object { $_ } | ForEach-Object { $_.name } | Where-Object { $_ -like "$word*" }
+        })]
         [string[]]$Target,
 
         [Parameter(ParameterSetName = 'Path')]
         [Parameter(ParameterSetName = 'PictureData')]
-        [ValidateRange(16, 4096)]
         [int[]]$Size,
 
-        [ValidateRange(1024, 104857600)]
         [int]$MaxBytes,
 
         [Parameter(ParameterSetName = 'Path')]
@@ -168,7 +170,6 @@ function Test-UserPhoto {
 
         [Parameter(ParameterSetName = 'Path')]
         [Parameter(ParameterSetName = 'PictureData')]
-        [ValidateRange(1, 20000)]
         [int]$MinShortSide,
 
         [Parameter(Mandatory, ParameterSetName = 'Directory')]
@@ -210,7 +211,7 @@ function Test-UserPhoto {
                 -IncludeDisabled:$IncludeDisabled -ExcludeMissing:$ExcludeMissing -AsReport:$AsReport
             return
         }
-        if ($Target) { $Target = Get-UserPhotoSetValue -Cmdlet $PSCmdlet -Name Target -Value $Target }
+        if ($Target) { $Target = @(Resolve-UserPhotoTarget -Cmdlet $PSCmdlet -Name $Target) }
         $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop `
             -AllowUpscale:$AllowUpscale -AllowAnimated:$AllowAnimated -MinShortSide $MinShortSide
     }
