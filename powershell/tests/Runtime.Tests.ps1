@@ -55,7 +55,7 @@ Describe 'Resolve-UserPhotoNativeLibrary' {
             # copy the x64 DLL into runtimes/win-x86, which cannot load in a 32-bit process.
             $root = New-FakePackage 'win-x64', 'linux-x64'
             $err = { Resolve-UserPhotoNativeLibrary -ModuleRoot $root -Platform Windows -Architecture X86 } |
-                Should -Throw -ErrorId 'UserPhotoRuntimeNotInPackage' -PassThru
+                Should -Throw -ErrorId 'UserPhotoRuntimeNotInPackage,Resolve-UserPhotoNativeLibrary' -PassThru
             $message = $err.Exception.Message
             $message | Should -BeLike '*win-x86*'
             $message | Should -BeLike ('*' + [IO.Path]::Combine($root, 'runtimes', 'win-x86', 'native', 'userphoto.dll') + '*')
@@ -74,7 +74,7 @@ Describe 'Resolve-UserPhotoNativeLibrary' {
         ) {
             $root = New-FakePackage 'win-x64', 'linux-x64'
             $err = { Resolve-UserPhotoNativeLibrary -ModuleRoot $root -Platform $Platform -Architecture $Architecture } |
-                Should -Throw -ErrorId 'UserPhotoRuntimeNotInPackage' -PassThru
+                Should -Throw -ErrorId 'UserPhotoRuntimeNotInPackage,Resolve-UserPhotoNativeLibrary' -PassThru
             $err.Exception.Message | Should -BeLike "*for $Rid*"
             $err.Exception.Message | Should -BeLike "*$File*"
             $err.Exception.Message | Should -Not -BeLike '*copy*'
@@ -83,7 +83,7 @@ Describe 'Resolve-UserPhotoNativeLibrary' {
         It 'says the package has no runtime at all when runtimes/ is empty' {
             $root = New-FakePackage
             $err = { Resolve-UserPhotoNativeLibrary -ModuleRoot $root -Platform Linux -Architecture X64 } |
-                Should -Throw -ErrorId 'UserPhotoRuntimeNotInPackage' -PassThru
+                Should -Throw -ErrorId 'UserPhotoRuntimeNotInPackage,Resolve-UserPhotoNativeLibrary' -PassThru
             $err.Exception.Message | Should -BeLike '*contains no native library*'
         }
 
@@ -91,14 +91,14 @@ Describe 'Resolve-UserPhotoNativeLibrary' {
             $root = New-FakePackage 'win-x64'
             $null = New-Item -ItemType Directory -Path (Join-Path $root 'runtimes/win-x86/native') -Force
             { Resolve-UserPhotoNativeLibrary -ModuleRoot $root -Platform Windows -Architecture X86 } |
-                Should -Throw -ErrorId 'UserPhotoRuntimeNotInPackage'
+                Should -Throw -ErrorId 'UserPhotoRuntimeNotInPackage,Resolve-UserPhotoNativeLibrary'
         }
     }
 
     It 'refuses an architecture that no runtime exists for, listing the supported ones' {
         $root = New-FakePackage 'win-x64'
         $err = { Resolve-UserPhotoNativeLibrary -ModuleRoot $root -Platform Windows -Architecture Arm } |
-            Should -Throw -ErrorId 'UserPhotoRuntimeNotSupported' -PassThru
+            Should -Throw -ErrorId 'UserPhotoRuntimeNotSupported,Resolve-UserPhotoNativeLibrary' -PassThru
         $err.Exception.Message | Should -BeLike '*win-arm*'
         $err.Exception.Message | Should -BeLike '*win-x64, win-arm64, win-x86, linux-x64, linux-arm64, osx-x64, osx-arm64*'
     }
@@ -117,7 +117,7 @@ Describe 'Resolve-UserPhotoNativeLibrary' {
             $root = New-FakePackage 'linux-x64'
             $missing = Join-Path $TestDrive 'no-such-library.so'
             $err = { Resolve-UserPhotoNativeLibrary -ModuleRoot $root -Platform Linux -Architecture X64 -LibraryOverride $missing } |
-                Should -Throw -ErrorId 'UserPhotoLibraryOverrideMissing' -PassThru
+                Should -Throw -ErrorId 'UserPhotoLibraryOverrideMissing,Resolve-UserPhotoNativeLibrary' -PassThru
             $err.Exception.Message | Should -BeLike "*USERPHOTO_LIBRARY*$missing*"
         }
     }
@@ -138,7 +138,10 @@ Describe 'Import-Module from a package without this platform''s library' {
         $copy = Join-Path $TestDrive 'UserPhoto'
         Copy-Item -LiteralPath $script:ModuleDir -Destination $copy -Recurse
         Remove-Item -LiteralPath (Join-Path $copy 'runtimes') -Recurse -Force -ErrorAction SilentlyContinue
-        $pwsh = (Get-Process -Id $PID).Path
+        # Not this process's path: a pwsh installed as a .NET tool runs as `dotnet pwsh.dll`.
+        $pwsh = Join-Path $PSHOME 'pwsh'
+        if ($IsWindows) { $pwsh += '.exe' }
+        if (-not (Test-Path -LiteralPath $pwsh)) { $pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source }
         $saved = $env:USERPHOTO_LIBRARY
         try {
             Remove-Item Env:USERPHOTO_LIBRARY -ErrorAction SilentlyContinue
