@@ -1,16 +1,25 @@
 # Runs the PowerShell modules' Pester suite (powershell/tests) and exits non-zero when any
 # test, block or file failed. Prints the counts and writes NUnit XML to target/pester.xml.
 #   pwsh -NoProfile -File scripts/run-pester.ps1 [-Path powershell/tests/X.Tests.ps1 ...] [-Output Detailed]
+# Without -Path: every file but Package.Tests.ps1, which tests the package in out/package and
+# is run by scripts/test-windows.sh after scripts/package-module.sh.
 # Pester 5.7.1 comes from target/tools/ (scripts/setup.sh), or from PSModulePath.
 # With USERPHOTO_REQUIRE_SAMBA=1 a missing AD connection (USERPHOTO_LDAP_URL) is a failure.
 param(
     [string[]]$Path = @(),
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')]
-    [string]$Output = 'Detailed'
+    [string]$Output = 'Detailed',
+    [string]$ResultPath = 'target/pester.xml'
 )
 $ErrorActionPreference = 'Stop'
 $repo = (Resolve-Path (Join-Path $PSScriptRoot '..')).ProviderPath
-if (-not $Path) { $Path = @(Join-Path $repo 'powershell/tests') }
+# `pwsh -File` passes `-Path a,b` as one string.
+$Path = @($Path | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
+$exclude = @()
+if (-not $Path) {
+    $Path = @(Join-Path $repo 'powershell/tests')
+    $exclude = @(Join-Path $repo 'powershell/tests/Package.Tests.ps1')
+}
 $pester = @(
     (Join-Path $repo 'target/tools/pester/5.7.1/tools/Pester.psd1'),
     (Join-Path $repo 'target/tools/Pester/5.7.1/Pester.psd1')
@@ -24,12 +33,18 @@ if ($env:USERPHOTO_REQUIRE_SAMBA -eq '1' -and -not $env:USERPHOTO_LDAP_URL) {
 
 $config = New-PesterConfiguration
 $config.Run.Path = $Path
+$config.Run.ExcludePath = $exclude
 $config.Run.PassThru = $true
 $config.Output.Verbosity = $Output
 $config.TestResult.Enabled = $true
-$config.TestResult.OutputPath = Join-Path $repo 'target/pester.xml'
+$config.TestResult.OutputPath = Join-Path $repo $ResultPath
 $started = Get-Date
 $result = Invoke-Pester -Configuration $config
+if (-not $result) {
+    # Pester itself failed (a path that does not exist, for one): no counts to print.
+    'pester: Invoke-Pester returned no result'
+    exit 1
+}
 $seconds = [int]((Get-Date) - $started).TotalSeconds
 'pester: {0} passed, {1} failed, {2} skipped, {3} not run; {4} blocks and {5} files failed; {6} s (pwsh {7})' -f `
     $result.PassedCount, $result.FailedCount, $result.SkippedCount, $result.NotRunCount,

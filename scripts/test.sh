@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PATH:$HOME/.dotnet/tools" # pwsh, when setup installed it as a .NET global tool
 export CI="${CI:-true}" # build.rs then leaves include/ alone, so a stale header fails its test
-# tests/directory.rs starts its own Samba AD DC (scripts/samba-dc.sh); here a missing samba
+# tests/directory/ starts its own Samba AD DC (scripts/samba-dc.sh); here a missing samba
 # is a failure, not a skip.
 export USERPHOTO_REQUIRE_SAMBA=1
 cargo fmt --check
@@ -20,3 +20,7 @@ SKIP_BUILD=1 bash scripts/test-clients.sh
 # The PowerShell modules: the C# shim under Mono (as Windows PowerShell 5.1 compiles it),
 # then the Pester suite under pwsh, against the library, the emulator and a Samba DC.
 SKIP_BUILD=1 bash scripts/test-powershell.sh
+# Windows x64: cross-built with mingw-w64 and run under Wine (it installs its Debian packages).
+bash scripts/test-windows.sh
+# Coverage-guided fuzzing: a smoke run of every target under AddressSanitizer (fuzz/).
+bash scripts/fuzz-smoke.sh

@@ -19,9 +19,9 @@
     PrivateData = @{
         PSData = @{
             Tags = @('ProfilePhoto', 'UserPhoto', 'Set-UserPhoto', 'ExchangeOnline', 'Migration', 'Microsoft365', 'MicrosoftGraph', 'PSEdition_Core', 'PSEdition_Desktop')
-            # Placeholders until the project's public address is settled.
-            ProjectUri = 'https://example.invalid/userphoto'
-            LicenseUri = 'https://example.invalid/userphoto/blob/main/LICENSE'
+            # ProjectUri and LicenseUri: added by scripts/package-module.sh (--project-uri, --license-uri)
+            # once the project has a public address; it has none yet. The licence (MIT) is the LICENSE
+            # file in the package.
             ReleaseNotes = 'First release: Set-, Get- and Remove-UserPhoto with the Exchange Online parameter sets.'
         }
     }

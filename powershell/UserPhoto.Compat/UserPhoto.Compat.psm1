@@ -4,8 +4,9 @@
 
 # UserPhoto itself: already loaded, or beside this folder (a checkout or an unpacked
 # package), or on PSModulePath (installed from the Gallery). Not a RequiredModules entry in
-# the manifest: PowerShell looks those up on PSModulePath only, so
-# `Import-Module ./powershell/UserPhoto.Compat` would fail in a fresh session.
+# this manifest: PowerShell looks those up on PSModulePath only, so
+# `Import-Module ./powershell/UserPhoto.Compat` would fail in a fresh session. The packaged
+# manifest has one (scripts/package-module.sh), so that the Gallery installs UserPhoto too.
 if (-not (Get-Module -Name UserPhoto)) {
     $beside = Join-Path (Split-Path -Parent $PSScriptRoot) 'UserPhoto/UserPhoto.psd1'
     if (Test-Path -LiteralPath $beside) {

@@ -25,9 +25,9 @@
     PrivateData = @{
         PSData = @{
             Tags = @('ProfilePhoto', 'UserPhoto', 'Photo', 'Microsoft365', 'MicrosoftGraph', 'EntraID', 'ExchangeOnline', 'Teams', 'ActiveDirectory', 'thumbnailPhoto', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
-            # Placeholders until the project's public address is settled.
-            ProjectUri = 'https://example.invalid/userphoto'
-            LicenseUri = 'https://example.invalid/userphoto/blob/main/LICENSE'
+            # ProjectUri and LicenseUri: added by scripts/package-module.sh (--project-uri, --license-uri)
+            # once the project has a public address; it has none yet. The licence (MIT) is the LICENSE
+            # file in the package.
             ReleaseNotes = 'First release: Connect/Disconnect, Test, Resize, Publish, Sync, Export and Clear-UserPhoto; Active Directory thumbnailPhoto (Publish/Export/Clear-UserPhoto -Target ActiveDirectory, Test-UserPhoto -Directory).'
         }
     }

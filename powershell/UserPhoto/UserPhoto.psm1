@@ -1,34 +1,15 @@
 # UserPhoto: profile photos for Microsoft 365. A thin door onto the native library: every
 # photo and HTTP operation happens there; this module binds parameters, streams results and
 # turns failures into error records. Runs on PowerShell 7 and Windows PowerShell 5.1.
-function Get-UserPhotoRuntimeId {
-    $arch = 'x64'
-    try {
-        $arch = ([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture).ToString().ToLowerInvariant()
-    } catch {
-        # .NET Framework before 4.7.1 has no RuntimeInformation.
-        if (-not [Environment]::Is64BitProcess) { $arch = 'x86' }
-    }
-    if ([Environment]::OSVersion.Platform -eq [PlatformID]::Win32NT) {
-        return New-Object psobject -Property @{ Rid = "win-$arch"; File = 'userphoto.dll' }
-    }
-    $isMac = (Get-Variable -Name IsMacOS -ValueOnly -ErrorAction SilentlyContinue) -eq $true
-    if ($isMac) {
-        return New-Object psobject -Property @{ Rid = "osx-$arch"; File = 'libuserphoto.dylib' }
-    }
-    New-Object psobject -Property @{ Rid = "linux-$arch"; File = 'libuserphoto.so' }
-}
-
+# The native library for this platform: runtimes/<rid>/native/ in the package, or
+# $env:USERPHOTO_LIBRARY. Resolve-UserPhotoNativeLibrary stops the import with an error naming
+# the runtime and the file when the package has no library for this platform.
+. (Join-Path $PSScriptRoot 'Private/Resolve-UserPhotoNativeLibrary.ps1')
+$platform = Get-UserPhotoPlatform
+$native = Resolve-UserPhotoNativeLibrary -ModuleRoot $PSScriptRoot -Platform $platform.Platform `
+    -Architecture $platform.Architecture -LibraryOverride $env:USERPHOTO_LIBRARY
 if (-not ('UserPhoto.Native.Api' -as [type])) {
-    $runtime = Get-UserPhotoRuntimeId
-    $library = Join-Path $PSScriptRoot (Join-Path 'runtimes' (Join-Path $runtime.Rid (Join-Path 'native' $runtime.File)))
-    if ($env:USERPHOTO_LIBRARY) { $library = $env:USERPHOTO_LIBRARY }
-    if (-not (Test-Path -LiteralPath $library -PathType Leaf)) {
-        throw ("UserPhoto: the native library was not found at '{0}'. Build it and place it there with: " +
-            "bash scripts/package-module.sh (from the repository root; on Windows: cargo build --release --lib " +
-            "and copy target\release\userphoto.dll to runtimes\{1}\native\)") -f $library, $runtime.Rid
-    }
-    $library = (Resolve-Path -LiteralPath $library).ProviderPath
+    $library = (Resolve-Path -LiteralPath $native.Path).ProviderPath
     # The absolute path goes into the DllImport source: this works on PowerShell 7, Windows
     # PowerShell 5.1 and Mono alike, where a NativeLibrary resolver would not.
     $source = [IO.File]::ReadAllText((Join-Path $PSScriptRoot 'native/NativeMethods.cs'))
@@ -43,8 +24,8 @@ try {
 } catch {
     $reason = $_.Exception
     while ($reason.InnerException) { $reason = $reason.InnerException }
-    throw ("UserPhoto: the native library could not be loaded ({0}). Rebuild it for this platform with: " +
-        "bash scripts/package-module.sh") -f $reason.Message
+    throw ("UserPhoto: the native library for {0} could not be loaded from '{1}' ({2}). The package may be " +
+        "damaged or built for another platform: reinstall the module.") -f $native.Rid, $native.Path, $reason.Message
 }
 
 # The library's target table (up_targets): names, sizes and budgets are checked against it,
