@@ -8,7 +8,7 @@
 use std::time::{Duration, SystemTime};
 
 use libfuzzer_sys::fuzz_target;
-use userphoto::graph::auth::token_from_response;
+use userphoto::graph::token_from_reply;
 use userphoto::graph::client::error_detail;
 use userphoto::graph::retry::{parse_retry_after, RetryPolicy, Tries};
 use userphoto::graph::PhotoMeta;
@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(!code.is_empty(), "an error without a code");
             assert!(message.len() <= 500, "message of {} bytes", message.len());
         }
-        1 => match token_from_response(status, body, ENDPOINT) {
+        1 => match token_from_reply(status, body, ENDPOINT) {
             Ok(token) => {
                 assert!((200..300).contains(&status), "a token from HTTP {status}");
                 let v: serde_json::Value = serde_json::from_slice(body).expect("a token from JSON");
