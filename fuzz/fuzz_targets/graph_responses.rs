@@ -8,9 +8,9 @@
 use std::time::{Duration, SystemTime};
 
 use libfuzzer_sys::fuzz_target;
-use userphoto::graph::token_from_reply;
 use userphoto::graph::client::error_detail;
 use userphoto::graph::retry::{parse_retry_after, RetryPolicy, Tries};
+use userphoto::graph::token_from_reply;
 use userphoto::graph::PhotoMeta;
 
 const ENDPOINT: &str = "https://login.microsoftonline.com/contoso/oauth2/v2.0/token";
