@@ -239,6 +239,50 @@ impl Drop for Emulator {
     }
 }
 
+/// Serve one HTTP/1.1 connection, without a socket, to a fresh emulator built from `config`:
+/// the client sends `request` and closes its side; returns every byte the emulator wrote back.
+/// Each `$TOKEN` in `request` is replaced by an access token issued to the first app, so that
+/// a generated request can get past the bearer check. Public for the fuzz targets (fuzz/),
+/// which reach the request parsing and handling this way; tests use [`Emulator::start`].
+#[doc(hidden)]
+pub fn serve_raw(config: &EmulatorConfig, request: &[u8]) -> Result<Vec<u8>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let shared = Arc::new(state::build(config, "http://127.0.0.1:0".into(), 0)?);
+    let mut request = request.to_vec();
+    if let Some(app) = config.apps.first() {
+        let (token, _) = shared.issue_token(&app.client_id);
+        const MARK: &[u8] = b"$TOKEN";
+        let mut at = 0;
+        while let Some(i) = request[at..].windows(MARK.len()).position(|w| w == MARK) {
+            request.splice(at + i..at + i + MARK.len(), token.bytes());
+            at += i + token.len();
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| io_error("emulator runtime", e))?;
+    runtime.block_on(async move {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        // Kept until the connection ends: a dropped sender would read as a shutdown.
+        let (_running, shutdown) = watch::channel(false);
+        let served = tokio::spawn(server::serve_io(
+            hyper_util::rt::TokioIo::new(server),
+            shared,
+            shutdown,
+        ));
+        let (mut from_server, mut to_server) = tokio::io::split(client);
+        let send = async {
+            let _ = to_server.write_all(&request).await;
+            let _ = to_server.shutdown().await;
+        };
+        let mut out = Vec::new();
+        let _ = tokio::join!(send, from_server.read_to_end(&mut out));
+        let _ = served.await;
+        Ok(out)
+    })
+}
+
 /// `userphoto emulate`: start, print `emulator listening on URL` (and, with HTTPS, the path of
 /// the CA certificate it wrote) to stdout, then serve until Ctrl+C (SIGINT) or, on Unix,
 /// SIGTERM. The CA file is removed when the emulator stops that way; only a kill that

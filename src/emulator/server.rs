@@ -95,7 +95,7 @@ async fn connection(
     }
 }
 
-async fn serve_io<I>(io: I, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>)
+pub(crate) async fn serve_io<I>(io: I, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {

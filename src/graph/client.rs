@@ -142,14 +142,22 @@ pub(super) struct Reply {
 
 impl Reply {
     fn error_detail(&self) -> (String, String) {
-        let b: GraphErrorBody = serde_json::from_slice(&self.body).unwrap_or_default();
-        let code = if b.error.code.is_empty() {
-            self.status.as_str().to_string()
-        } else {
-            b.error.code
-        };
-        (code, cut(&b.error.message, 500))
+        error_detail(self.status.as_u16(), &self.body)
     }
+}
+
+/// Graph's error body `{"error": {"code": .., "message": ..}}` of a reply with HTTP `status`:
+/// the code (the status when the body names none) and the message, at most 500 bytes.
+/// Public for the fuzz targets (fuzz/), which reach the client's parsers without a server.
+#[doc(hidden)]
+pub fn error_detail(status: u16, body: &[u8]) -> (String, String) {
+    let b: GraphErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    let code = if b.error.code.is_empty() {
+        status.to_string()
+    } else {
+        b.error.code
+    };
+    (code, cut(&b.error.message, 500))
 }
 
 impl GraphClient {

@@ -8,6 +8,8 @@ mod token;
 pub use auth::{AssertionAlgorithm, Credential, Environment};
 pub use client::{user_path, GraphClient, GraphConfig, PhotoMeta, UploadOutcome};
 pub use retry::RetryPolicy;
+#[doc(hidden)]
+pub use token::token_from_reply;
 
 use std::net::IpAddr;
 

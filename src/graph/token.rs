@@ -96,8 +96,10 @@ impl GraphClient {
 }
 
 /// The token in a token endpoint's (or managed identity endpoint's) answer, or the
-/// endpoint's refusal as a named error; `from` names the endpoint in messages.
-pub(crate) fn token_from_reply(status: u16, body: &[u8], from: &str) -> Result<Token> {
+/// endpoint's refusal as a named error; `from` names the endpoint in messages. Public for the
+/// fuzz targets (fuzz/), which reach the client's parsers without a server.
+#[doc(hidden)]
+pub fn token_from_reply(status: u16, body: &[u8], from: &str) -> Result<Token> {
     let body: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     if !(200..300).contains(&status) {
         let status_text = status.to_string();

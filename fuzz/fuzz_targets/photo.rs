@@ -1,0 +1,47 @@
+//! The photo path from raw bytes, as a photo from an HR export or a phone reaches it:
+//! sniff -> probe -> decode -> render for `graph` and `ad-thumbnail`, under the default limits.
+//! `validate` runs first on the same bytes; both must agree on what is wrong.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use userphoto::targets::TargetRequest;
+use userphoto::Options;
+use userphoto_fuzz::{check_error, check_render};
+
+fuzz_target!(|data: &[u8]| {
+    let options = Options {
+        targets: vec![
+            TargetRequest::Name("graph".into()),
+            TargetRequest::Name("ad-thumbnail".into()),
+        ],
+        ..Options::default()
+    };
+    let validated = userphoto::validate(data, &options);
+    let rendered = userphoto::render(data, &options);
+    match (&validated, &rendered) {
+        (Ok(report), Ok(out)) => {
+            assert_eq!(report.targets.len(), 2);
+            assert_eq!(out.renditions.len(), 2);
+            check_render(out);
+        }
+        (Ok(report), Err(e)) => {
+            check_error(e);
+            // A photo that validates fails to render only when it is too small for every
+            // target (validate reports that per target) or no budget can be met.
+            match e.code() {
+                "too-small" => assert!(
+                    report.targets.iter().all(|t| t.error == Some("too-small")),
+                    "render says too small, validate does not: {e}"
+                ),
+                "budget-unreachable" => {}
+                _ => panic!("validate passed, render failed: {e}"),
+            }
+        }
+        (Err(v), Err(r)) => {
+            check_error(v);
+            check_error(r);
+            assert_eq!(v.code(), r.code(), "validate: {v}; render: {r}");
+        }
+        (Err(v), Ok(_)) => panic!("validate failed ({v}) but render succeeded"),
+    }
+});
