@@ -10,6 +10,7 @@ export CI="${CI:-true}" # build.rs then leaves include/ alone, so a stale header
 # is a failure, not a skip.
 export USERPHOTO_REQUIRE_SAMBA=1
 cargo fmt --check
+cargo fmt --check --manifest-path fuzz/Cargo.toml
 cargo clippy --all-targets --locked -- -D warnings
 # `cargo test` links tests against the rlib only; the C program needs the cdylib too, and
 # the .NET and PowerShell tests the CLI's emulator.
