@@ -7,6 +7,7 @@
 #
 #   bash fuzz/long-run.sh                    # every target
 #   bash fuzz/long-run.sh photo capi_json    # some
+#   FUZZ_MAX_SECONDS=3600 bash fuzz/long-run.sh photo   # stop a target after an hour at most
 #
 # Prints, per target: executions, coverage (cov), features (ft), corpus size, time, and any
 # finding (the failing input is kept in FUZZ_WORK/<target>/artifacts/).
@@ -32,7 +33,7 @@ for t in "${targets[@]}"; do
   start=$SECONDS
   # -runs bounds the executions; a finding stops the target (libFuzzer exits non-zero).
   if fuzz_run "$t" "$work/$t/corpus" -seed="${FUZZ_SEED:-1}" -runs="$runs" \
-      -timeout="${FUZZ_TIMEOUT:-2}" -artifact_prefix="$work/$t/artifacts/" >"$log" 2>&1; then
+      -max_total_time="${FUZZ_MAX_SECONDS:-0}" -timeout="${FUZZ_TIMEOUT:-2}" -artifact_prefix="$work/$t/artifacts/" >"$log" 2>&1; then
     echo "long-run: $t ok in $((SECONDS - start)) s: $(fuzz_summary "$log")"
   else
     echo "long-run: $t FINDING after $((SECONDS - start)) s: $(fuzz_summary "$log")"
