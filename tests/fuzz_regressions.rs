@@ -151,3 +151,21 @@ fn write_seed_inputs() {
         .unwrap();
     }
 }
+
+/// graph_responses, long run: a token endpoint's `expires_on` (or `expires_in`) beyond what
+/// `Instant` can hold panicked in the client ("overflow when adding duration to instant")
+/// while it cached the token. Any answer must give a token or a named error.
+#[test]
+fn token_lifetime_beyond_the_clock() {
+    let bodies = [
+        // The input the fuzzer found (the managed identity form: string fields).
+        r#"{"access_token": "eyJ0e", "expires_in": ":86399", "expires_on": "17429496729600086399", "not_before": "1700000000+", "resource": "https://graph.microsoft"}"#,
+        r#"{"access_token": "eyJ0e", "expires_in": 18446744073709551615}"#,
+        r#"{"access_token": "eyJ0e", "expires_on": 18446744073709551615}"#,
+    ];
+    for body in bodies {
+        let token = userphoto::graph::token_from_reply(200, body.as_bytes(), "token endpoint")
+            .unwrap_or_else(|e| panic!("{body}: {e}"));
+        assert!(token.is_fresh(), "{body}");
+    }
+}

@@ -384,11 +384,13 @@ pub struct Token {
 }
 
 impl Token {
+    /// A token good for `expires_in` (at most [`MAX_TOKEN_LIFETIME`]).
     pub fn new(value: Secret, expires_in: Duration) -> Self {
+        let lifetime = expires_in.min(MAX_TOKEN_LIFETIME);
         Token {
             value,
-            expires_at: Instant::now() + expires_in,
-            lifetime: expires_in,
+            expires_at: Instant::now() + lifetime,
+            lifetime,
         }
     }
 
@@ -400,9 +402,19 @@ impl Token {
     }
 }
 
+/// The longest a cached token is used: Entra ID issues tokens for 60-90 minutes, managed
+/// identity endpoints for up to 24 hours. A longer (or absurd) lifetime in an answer is cut
+/// to this, so the expiry always fits the clock.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Read a token response's lifetime: `expires_in` (seconds, number or string) or
-/// `expires_on` (unix seconds, as managed identity endpoints answer).
+/// `expires_on` (unix seconds, as managed identity endpoints answer), at most
+/// [`MAX_TOKEN_LIFETIME`].
 pub fn token_lifetime(v: &serde_json::Value) -> Duration {
+    answered_lifetime(v).min(MAX_TOKEN_LIFETIME)
+}
+
+fn answered_lifetime(v: &serde_json::Value) -> Duration {
     let num = |k: &str| {
         v.get(k)
             .and_then(|x| x.as_u64().or_else(|| x.as_str()?.parse().ok()))
