@@ -11,10 +11,19 @@ use lcms2::{CIExyY, Profile, ToneCurve};
 
 /// Minimal TIFF-structured EXIF with one Orientation tag, little- or big-endian.
 fn exif_orientation(value: u16, big_endian: bool) -> Vec<u8> {
-    let (u16b, u32b): (fn(u16) -> [u8; 2], fn(u32) -> [u8; 4]) = if big_endian {
-        (u16::to_be_bytes, u32::to_be_bytes)
-    } else {
-        (u16::to_le_bytes, u32::to_le_bytes)
+    let u16b = |v: u16| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let u32b = |v: u32| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
     };
     let mut b = if big_endian {
         b"MM".to_vec()
