@@ -41,6 +41,9 @@ pub enum Error {
     )]
     TooSmall { width: u32, height: u32, min: u32 },
 
+    #[error("the photo is refused by the {check} check: {detail}")]
+    CheckRefused { check: &'static str, detail: String },
+
     #[error("the {format} photo is animated ({frames} frames); a profile photo is a still image (allow_animated uses the first frame)")]
     Animated { format: &'static str, frames: u32 },
 
@@ -198,6 +201,7 @@ impl Error {
             Error::DimensionsTooLarge { .. } => "dimensions-too-large",
             Error::TooManyPixels { .. } => "too-many-pixels",
             Error::TooSmall { .. } => "too-small",
+            Error::CheckRefused { .. } => "check-refused",
             Error::Animated { .. } => "animated",
             Error::Truncated { .. } => "truncated",
             Error::Corrupt { .. } => "corrupt",

@@ -93,6 +93,30 @@ pub struct DecodeLimits {
     pub min_short_side: u32,
 }
 
+/// Face framing and photo checks (`photo::face`). Detection runs on a grey working copy
+/// whose long side is at most this many pixels: a face is found in a few milliseconds.
+pub const FACE_WORKING_SIDE: u32 = 480;
+/// SeetaFace's score threshold for a detection; below it the detector reports nothing.
+pub const FACE_MIN_SCORE: f64 = 2.0;
+/// A detection is a confident face from this score on (weaker ones are ignored, so a
+/// pattern in the background does not count as a second face).
+pub const FACE_CONFIDENT_SCORE: f64 = 5.0;
+/// Face framing: the square's side is at least this many times the detected face box (the
+/// box covers brows to chin; the whole head is then about 60 % of the side, as on ID photos).
+pub const FACE_SIDE_RATIO: f64 = 2.4;
+/// Face framing: the eye line sits this far down the square (ID photos: 30-50 % from the top).
+pub const FACE_EYE_LINE: f64 = 0.42;
+/// Where the eyes are in a detected face box, from its top.
+pub const FACE_BOX_EYES: f64 = 0.4;
+/// `face-too-small`: the detected face is under this share of the short side.
+pub const FACE_TOO_SMALL: f64 = 0.2;
+/// `too-dark` / `too-bright`: mean luminance (0-255) below / above these.
+pub const DARK_MEAN_LUMA: f64 = 50.0;
+pub const BRIGHT_MEAN_LUMA: f64 = 215.0;
+/// `low-detail`: mean absolute luminance step between neighbouring pixels of the working
+/// copy below this (a flat logo or an empty frame; a portrait is well above 3).
+pub const LOW_DETAIL: f64 = 1.5;
+
 /// Sane defaults: a 200-megapixel phone photo is accepted; memory stays bounded because JPEG
 /// is decoded at a reduced scale and other formats are refused above `max_pixels`.
 pub const DEFAULT_LIMITS: DecodeLimits = DecodeLimits {

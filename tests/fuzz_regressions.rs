@@ -9,39 +9,6 @@ use std::path::Path;
 use common::*;
 use lcms2::{CIExyY, Profile, ToneCurve};
 
-/// Minimal TIFF-structured EXIF with one Orientation tag, little- or big-endian.
-fn exif_orientation(value: u16, big_endian: bool) -> Vec<u8> {
-    let u16b = |v: u16| {
-        if big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        }
-    };
-    let u32b = |v: u32| {
-        if big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        }
-    };
-    let mut b = if big_endian {
-        b"MM".to_vec()
-    } else {
-        b"II".to_vec()
-    };
-    b.extend_from_slice(&u16b(42));
-    b.extend_from_slice(&u32b(8));
-    b.extend_from_slice(&u16b(1));
-    b.extend_from_slice(&u16b(0x0112));
-    b.extend_from_slice(&u16b(3));
-    b.extend_from_slice(&u32b(1));
-    b.extend_from_slice(&u16b(value));
-    b.extend_from_slice(&[0, 0]);
-    b.extend_from_slice(&u32b(0));
-    b
-}
-
 fn gray_profile() -> Vec<u8> {
     let white = CIExyY {
         x: 0.3457,

@@ -39,6 +39,8 @@ pub enum up_status {
     UP_STATUS_BUDGET_UNREACHABLE = 109,
     UP_STATUS_ENCODE_FAILED = 110,
     UP_STATUS_IO = 111,
+    /// A photo check the caller chose to refuse (`refuse`, `--require-face`) failed.
+    UP_STATUS_CHECK_REFUSED = 112,
     /// The client configuration is invalid (for example plain HTTP to a non-loopback host).
     UP_STATUS_CONFIG = 200,
     /// The token endpoint refused the credentials.
@@ -80,7 +82,7 @@ pub enum up_status {
 use up_status::*;
 
 /// Every status, for up_status_name's reverse lookup of an integer.
-pub(super) const ALL: [up_status; 42] = [
+pub(super) const ALL: [up_status; 43] = [
     UP_STATUS_OK,
     UP_STATUS_NULL_ARGUMENT,
     UP_STATUS_INVALID_HANDLE,
@@ -101,6 +103,7 @@ pub(super) const ALL: [up_status; 42] = [
     UP_STATUS_BUDGET_UNREACHABLE,
     UP_STATUS_ENCODE_FAILED,
     UP_STATUS_IO,
+    UP_STATUS_CHECK_REFUSED,
     UP_STATUS_CONFIG,
     UP_STATUS_AUTH,
     UP_STATUS_USER_NOT_FOUND,
@@ -149,6 +152,7 @@ impl up_status {
             UP_STATUS_BUDGET_UNREACHABLE => c"budget-unreachable",
             UP_STATUS_ENCODE_FAILED => c"encode-failed",
             UP_STATUS_IO => c"io",
+            UP_STATUS_CHECK_REFUSED => c"check-refused",
             UP_STATUS_CONFIG => c"config",
             UP_STATUS_AUTH => c"auth",
             UP_STATUS_USER_NOT_FOUND => c"user-not-found",
@@ -185,6 +189,7 @@ impl From<&Error> for up_status {
             Error::DimensionsTooLarge { .. } => UP_STATUS_DIMENSIONS_TOO_LARGE,
             Error::TooManyPixels { .. } => UP_STATUS_TOO_MANY_PIXELS,
             Error::TooSmall { .. } => UP_STATUS_TOO_SMALL,
+            Error::CheckRefused { .. } => UP_STATUS_CHECK_REFUSED,
             Error::Animated { .. } => UP_STATUS_ANIMATED,
             Error::Truncated { .. } => UP_STATUS_TRUNCATED,
             Error::Corrupt { .. } => UP_STATUS_CORRUPT,
@@ -249,6 +254,10 @@ mod tests {
                 width: 1,
                 height: 1,
                 min: 1,
+            },
+            Error::CheckRefused {
+                check: "no-face",
+                detail: s(),
             },
             Error::Animated {
                 format: "GIF",

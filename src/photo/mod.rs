@@ -4,6 +4,7 @@
 mod color;
 mod decode;
 mod encode;
+pub mod face;
 mod probe;
 mod resize;
 mod sniff;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use decode::Decoded;
 pub use encode::{encode_jpeg, EncoderMode};
+pub use face::{Check, CheckCode, PixelBox};
 pub use probe::ColorModel;
 pub use resize::Crop;
 pub use sniff::Format;
@@ -21,7 +23,8 @@ use crate::targets::{DecodeLimits, Target, TargetRequest, PROFILES};
 
 /// What a caller asks of the pipeline. JSON form (all fields optional):
 /// `{"targets": ["graph", {"target": "ad-thumbnail", "max_bytes": 20480}, {"size": 200, "max_bytes": 30000}],
-///   "crop": "centre" | "none", "allow_upscale": false, "allow_animated": false,
+///   "crop": "auto" | "face" | "centre" | "none", "refuse": ["no-face", "several-faces", ...],
+///   "allow_upscale": false, "allow_animated": false,
 ///   "limits": {"max_input_bytes": .., "max_width": .., "max_height": .., "max_pixels": .., "min_short_side": ..}}`
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -29,6 +32,8 @@ pub struct Options {
     /// Targets to render or check; empty means every built-in profile.
     pub targets: Vec<TargetRequest>,
     pub crop: Crop,
+    /// Photo checks that refuse the photo instead of warning (none by default).
+    pub refuse: Vec<CheckCode>,
     /// Render at the target size even when the source is smaller.
     pub allow_upscale: bool,
     /// Use the first frame of an animated GIF, PNG or WebP instead of refusing it.
@@ -155,12 +160,38 @@ pub struct TargetCheck {
     pub problems: Vec<String>,
 }
 
+/// A detected face, in the upright source's pixels.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaceReport {
+    #[serde(rename = "box")]
+    pub region: PixelBox,
+    /// The detector's score (confident from `FACE_CONFIDENT_SCORE` on).
+    pub score: f64,
+}
+
+/// The crop every rendition of a photo is made from.
+#[derive(Debug, Clone, Serialize)]
+pub struct CropReport {
+    /// What was done: `face`, `centre` or `none`.
+    pub mode: Crop,
+    /// The part of the upright source that is kept.
+    #[serde(rename = "box")]
+    pub region: PixelBox,
+    /// Why the mode asked for was not used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// What `validate` says about a photo.
 #[derive(Debug, Clone, Serialize)]
 pub struct ValidationReport {
     pub source: SourceInfo,
     pub targets: Vec<TargetCheck>,
     pub warnings: Vec<String>,
+    pub crop: CropReport,
+    pub faces: Vec<FaceReport>,
+    /// Warnings about the photo as a portrait, each with a stable code.
+    pub checks: Vec<Check>,
 }
 
 /// One encoded rendition.
@@ -187,14 +218,14 @@ pub struct RenderOutput {
     pub source: SourceInfo,
     pub renditions: Vec<Rendition>,
     pub warnings: Vec<String>,
+    pub crop: CropReport,
+    pub faces: Vec<FaceReport>,
+    pub checks: Vec<Check>,
 }
 
-/// Side of the rendition for `target` from an upright `w` x `h` source.
-fn rendition_side(w: u32, h: u32, target: &Target, options: &Options) -> u32 {
-    let available = match options.crop {
-        Crop::Centre => w.min(h),
-        Crop::None => w.max(h),
-    };
+/// Side of the rendition for `target` from the crop's region of the decoded image.
+fn rendition_side(region: &face::Region, target: &Target, options: &Options) -> u32 {
+    let available = (region.width.max(region.height).round() as u32).max(1);
     if options.allow_upscale {
         target.size
     } else {
@@ -246,6 +277,58 @@ fn decode_side(targets: &[Target], options: &Options) -> u32 {
         .max(options.limits.min_short_side)
 }
 
+/// What the pixels say, decided once per photo: faces, the crop, the checks.
+struct Look {
+    crop: CropReport,
+    framing: face::Framing,
+    faces: Vec<FaceReport>,
+    checks: Vec<Check>,
+}
+
+fn look(decoded: &Decoded, source: &SourceInfo, targets: &[Target], options: &Options) -> Look {
+    let analysis = face::analyse(decoded.width, decoded.height, &decoded.rgb);
+    let largest = targets.iter().map(|t| t.size).max().unwrap_or(0);
+    let framing = face::frame(
+        decoded.width,
+        decoded.height,
+        options.crop,
+        &analysis,
+        f64::from(largest),
+    );
+    let short = source.upright_width.min(source.upright_height);
+    let checks = face::checks(&analysis, &framing, short, largest);
+    // Decoded pixels -> the upright source's.
+    let scale = f64::from(source.upright_width) / f64::from(decoded.width.max(1));
+    Look {
+        crop: CropReport {
+            mode: framing.mode,
+            region: framing.region.to_box(scale),
+            reason: framing.reason.clone(),
+        },
+        faces: analysis
+            .faces
+            .iter()
+            .map(|f| FaceReport {
+                region: f.region.to_box(scale),
+                score: (f.score * 100.0).round() / 100.0,
+            })
+            .collect(),
+        framing,
+        checks,
+    }
+}
+
+/// The first check the caller asked to refuse, as an error.
+fn refusal(checks: &[Check], options: &Options) -> Option<Error> {
+    checks
+        .iter()
+        .find(|c| options.refuse.contains(&c.code))
+        .map(|c| Error::CheckRefused {
+            check: c.code.as_str(),
+            detail: c.message.clone(),
+        })
+}
+
 /// Check a photo against targets: reads the headers, decodes (at reduced scale) to prove the
 /// data is intact, and says per target whether the bytes fit as they are.
 pub fn validate(bytes: &[u8], options: &Options) -> Result<ValidationReport> {
@@ -253,7 +336,8 @@ pub fn validate(bytes: &[u8], options: &Options) -> Result<ValidationReport> {
     let photo = Photo::open(bytes, options)?;
     let decoded = photo.decode(&options.limits, decode_side(&targets, options))?;
     let source = source_info(&photo, &decoded);
-    let small = too_small(&source, options);
+    let look = look(&decoded, &source, &targets, options);
+    let small = too_small(&source, options).or_else(|| refusal(&look.checks, options));
     let checks = targets
         .iter()
         .map(|t| {
@@ -280,8 +364,11 @@ pub fn validate(bytes: &[u8], options: &Options) -> Result<ValidationReport> {
             if source.orientation != 1 {
                 problems.push(format!("EXIF orientation {}: the pixels will be turned upright", source.orientation));
             }
-            if options.crop == Crop::Centre && w != h {
-                problems.push(format!("{w} x {h} is not square: it will be cropped from the centre"));
+            match look.framing.mode {
+                Crop::None => {}
+                Crop::Face => problems.push(format!("{w} x {h} will be cropped around the face")),
+                _ if w != h => problems.push(format!("{w} x {h} is not square: it will be cropped from the centre")),
+                _ => {}
             }
             if w.max(h) > t.size {
                 problems.push(format!("{w} x {h} is larger than {} x {}: it will be resized", t.size, t.size));
@@ -292,7 +379,7 @@ pub fn validate(bytes: &[u8], options: &Options) -> Result<ValidationReport> {
             if source.icc_profile || matches!(source.color_model, ColorModel::Cmyk | ColorModel::Ycck) {
                 problems.push(format!("{:?} colour with an embedded profile will be converted to sRGB", source.color_model));
             }
-            let side = rendition_side(w, h, t, options);
+            let side = rendition_side(&look.framing.region, t, options);
             if side < t.size {
                 problems.push(format!(
                     "the short side is {} px: the rendition will be {side} px, not {} px (no upscaling)",
@@ -315,6 +402,9 @@ pub fn validate(bytes: &[u8], options: &Options) -> Result<ValidationReport> {
         source,
         targets: checks,
         warnings: decoded.warnings,
+        crop: look.crop,
+        faces: look.faces,
+        checks: look.checks,
     })
 }
 
@@ -327,9 +417,14 @@ pub fn render(bytes: &[u8], options: &Options) -> Result<RenderOutput> {
     if let Some(e) = too_small(&source, options) {
         return Err(e);
     }
+    let look = look(&decoded, &source, &targets, options);
+    if let Some(e) = refusal(&look.checks, options) {
+        return Err(e);
+    }
+    let region = look.framing.region;
     let mut renditions = Vec::with_capacity(targets.len());
     for t in &targets {
-        let side = rendition_side(decoded.width, decoded.height, t, options);
+        let side = rendition_side(&region, t, options);
         let mut notes = Vec::new();
         let upright_short = source.upright_width.min(source.upright_height);
         if side < t.size {
@@ -341,7 +436,7 @@ pub fn render(bytes: &[u8], options: &Options) -> Result<RenderOutput> {
             notes.push(format!("upscaled from a {upright_short} px short side"));
         }
         let e = encode::encode_to_budget(t, side, |s| {
-            resize::resize_rgb(decoded.width, decoded.height, &decoded.rgb, s, options.crop)
+            resize::resize_rgb(decoded.width, decoded.height, &decoded.rgb, &region, s)
         })?;
         if e.quality < t.quality {
             notes.push(format!(
@@ -372,6 +467,9 @@ pub fn render(bytes: &[u8], options: &Options) -> Result<RenderOutput> {
         source,
         renditions,
         warnings: decoded.warnings,
+        crop: look.crop,
+        faces: look.faces,
+        checks: look.checks,
     })
 }
 

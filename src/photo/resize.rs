@@ -4,56 +4,80 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use serde::{Deserialize, Serialize};
 
+use super::face::Region;
 use crate::error::{Error, Result};
 
-/// How a rendition's box is filled.
+/// How a rendition's box is filled. One crop serves every rendition of a photo.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Crop {
-    /// Square, cut from the centre of the photo.
+    /// `face` when exactly one confident face is found, otherwise `centre` (the report says why).
     #[default]
+    Auto,
+    /// A square framing the face (the most confident one), with room for hair above and
+    /// chin and shoulders below; `centre` when no face is found.
+    Face,
+    /// Square, cut from the centre of the photo.
     #[serde(alias = "center")]
     Centre,
     /// Keep the aspect ratio; the long side fits the box.
     None,
 }
 
-/// Output dimensions for a box of side `size`.
-pub fn output_dimensions(width: u32, height: u32, size: u32, crop: Crop) -> (u32, u32) {
-    match crop {
-        Crop::Centre => (size, size),
-        Crop::None => {
-            let (long, short) = (width.max(height), width.min(height));
-            let scaled = ((u64::from(short) * u64::from(size) + u64::from(long) / 2)
-                / u64::from(long))
-            .max(1) as u32;
-            if width >= height {
-                (size, scaled)
-            } else {
-                (scaled, size)
-            }
+impl Crop {
+    pub const ALL: [Crop; 4] = [Crop::Auto, Crop::Face, Crop::Centre, Crop::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Crop::Auto => "auto",
+            Crop::Face => "face",
+            Crop::Centre => "centre",
+            Crop::None => "none",
         }
+    }
+
+    /// Any case; `center` as well as `centre`.
+    pub fn parse(s: &str) -> Option<Crop> {
+        let s = s.trim().to_ascii_lowercase();
+        if s == "center" {
+            return Some(Crop::Centre);
+        }
+        Crop::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 
-/// Resize RGB8 pixels into a box of side `size` (centre-cropped or fitted).
+/// Output dimensions for a box of side `size` filled from a `width` x `height` region: the
+/// long side fits the box (a square region gives a square).
+pub fn output_dimensions(width: u32, height: u32, size: u32) -> (u32, u32) {
+    let (long, short) = (width.max(height).max(1), width.min(height));
+    let scaled = ((u64::from(short) * u64::from(size) + u64::from(long) / 2) / u64::from(long))
+        .max(1) as u32;
+    if width >= height {
+        (size, scaled)
+    } else {
+        (scaled, size)
+    }
+}
+
+/// Resize the `region` of RGB8 pixels into a box of side `size` (a square region gives a
+/// square rendition; the whole image is fitted).
 pub fn resize_rgb(
     width: u32,
     height: u32,
     rgb: &[u8],
+    region: &Region,
     size: u32,
-    crop: Crop,
 ) -> Result<(u32, u32, Vec<u8>)> {
-    let (w, h) = output_dimensions(width, height, size, crop);
+    let (rw, rh) = (region.width.round() as u32, region.height.round() as u32);
+    let (w, h) = output_dimensions(rw, rh, size);
     let failed = |e: &dyn std::fmt::Display| {
         Error::Encode(format!("resize {width} x {height} to {w} x {h}: {e}"))
     };
     let src = ImageRef::new(width, height, rgb, PixelType::U8x3).map_err(|e| failed(&e))?;
     let mut dst = Image::new(w, h, PixelType::U8x3);
-    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-    if crop == Crop::Centre {
-        options = options.fit_into_destination(Some((0.5, 0.5)));
-    }
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+        .crop(region.left, region.top, region.width, region.height);
     Resizer::new()
         .resize(&src, &mut dst, &options)
         .map_err(|e| failed(&e))?;
@@ -66,17 +90,27 @@ mod tests {
 
     #[test]
     fn fit_keeps_the_aspect_ratio() {
-        assert_eq!(output_dimensions(1800, 1200, 648, Crop::None), (648, 432));
-        assert_eq!(output_dimensions(1200, 1800, 96, Crop::None), (64, 96));
-        assert_eq!(output_dimensions(1200, 1800, 96, Crop::Centre), (96, 96));
+        assert_eq!(output_dimensions(1800, 1200, 648), (648, 432));
+        assert_eq!(output_dimensions(1200, 1800, 96), (64, 96));
+        assert_eq!(output_dimensions(1200, 1200, 96), (96, 96));
     }
 
     #[test]
-    fn centre_crop_takes_the_middle() {
-        // A 3 x 1 strip: red, green, blue. The centre square is the green pixel.
+    fn the_region_is_what_is_kept() {
+        // A 3 x 1 strip: red, green, blue. The middle 1 x 1 region is the green pixel.
         let rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255];
-        let (w, h, out) = resize_rgb(3, 1, &rgb, 1, Crop::Centre).unwrap();
+        let middle = Region { left: 1.0, top: 0.0, width: 1.0, height: 1.0 };
+        let (w, h, out) = resize_rgb(3, 1, &rgb, &middle, 1).unwrap();
         assert_eq!((w, h), (1, 1));
         assert!(out[1] > 200 && out[0] < 60 && out[2] < 60, "{out:?}");
+    }
+
+    #[test]
+    fn crop_modes_parse_in_any_case() {
+        assert_eq!(Crop::parse("Centre"), Some(Crop::Centre));
+        assert_eq!(Crop::parse("CENTER"), Some(Crop::Centre));
+        assert_eq!(Crop::parse("auto"), Some(Crop::Auto));
+        assert_eq!(Crop::parse("Face"), Some(Crop::Face));
+        assert_eq!(Crop::parse("left"), None);
     }
 }

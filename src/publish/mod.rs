@@ -24,7 +24,7 @@ pub use destination::{Destination, Written, DIRECTORY_DESTINATION, GRAPH_DESTINA
 pub use journal::{Entry, Journal, JournalThread, State};
 
 use crate::error::{Error, Result};
-use crate::photo::{Options, Rendition};
+use crate::photo::{Check, Crop, Options, Rendition};
 use crate::sync::feed::{Item, Source};
 
 /// A user's outcome at one destination.
@@ -91,6 +91,9 @@ pub struct Published {
     pub rendition: Option<Rendition>,
     /// Bytes of what was written (from the journal when nothing was rendered).
     pub bytes: Option<u64>,
+    /// The crop applied and the photo checks, when the photo was rendered.
+    pub crop: Option<Crop>,
+    pub checks: Arc<[Check]>,
 }
 
 impl Published {
@@ -230,6 +233,8 @@ impl Publisher {
                 },
                 rendition: None,
                 bytes: None,
+                crop: None,
+                checks: Arc::from([]),
             })
             .collect()
     }
@@ -243,6 +248,8 @@ impl Publisher {
                 outcome: Outcome::Panicked(reason.to_string()),
                 rendition: None,
                 bytes: None,
+                crop: None,
+                checks: Arc::from([]),
             })
             .collect()
     }
@@ -256,6 +263,8 @@ impl Publisher {
                 outcome: Outcome::Failed(e.clone()),
                 rendition: None,
                 bytes: None,
+                crop: None,
+                checks: Arc::from([]),
             })
             .collect()
     }
@@ -278,7 +287,7 @@ impl Publisher {
             );
             return self.skipped("duplicate", &why);
         }
-        let (source_hash, data) = {
+        let (source_hash, data, look) = {
             let _rendering = self.rendering.acquire().await;
             match self.prepare(item).await {
                 Ok(Prepared::Unchanged(entries)) => {
@@ -291,19 +300,29 @@ impl Publisher {
                             outcome: Outcome::Unchanged(None),
                             rendition: None,
                             bytes: e.bytes,
+                            crop: None,
+                            checks: Arc::from([]),
                         })
                         .collect()
                 }
-                Ok(Prepared::Ready { source_hash, data }) => (source_hash, data),
+                Ok(Prepared::Ready {
+                    source_hash,
+                    data,
+                    look,
+                }) => (source_hash, data, look),
                 Err(e) => return self.failed_everywhere(e),
             }
         };
         let mut out = Vec::with_capacity(self.lanes.len());
         for (lane, (bytes, rendition)) in self.lanes.iter().zip(data) {
-            out.push(
-                self.write(lane, &item.user, &source_hash, bytes, rendition)
-                    .await,
-            );
+            let mut published = self
+                .write(lane, &item.user, &source_hash, bytes, rendition)
+                .await;
+            if let Some((crop, checks)) = &look {
+                published.crop = Some(*crop);
+                published.checks = checks.clone();
+            }
+            out.push(published);
         }
         out
     }
@@ -320,22 +339,31 @@ impl Publisher {
         if let Some(entries) = self.unchanged_everywhere(&item.user, &source_hash).await? {
             return Ok(Prepared::Unchanged(entries));
         }
-        let data = if self.raw {
+        if self.raw {
             for lane in &self.lanes {
                 lane.destination.check_raw(&bytes)?;
             }
-            self.lanes.iter().map(|_| (bytes.clone(), None)).collect()
-        } else {
-            let options = self.render.clone();
-            tokio::task::spawn_blocking(move || crate::photo::render(&bytes, &options))
-                .await
-                .map_err(|e| Error::Encode(format!("rendering stopped: {e}")))??
-                .renditions
-                .into_iter()
-                .map(|mut r| (std::mem::take(&mut r.data), Some(r)))
-                .collect()
-        };
-        Ok(Prepared::Ready { source_hash, data })
+            let data = self.lanes.iter().map(|_| (bytes.clone(), None)).collect();
+            return Ok(Prepared::Ready {
+                source_hash,
+                data,
+                look: None,
+            });
+        }
+        let options = self.render.clone();
+        let output = tokio::task::spawn_blocking(move || crate::photo::render(&bytes, &options))
+            .await
+            .map_err(|e| Error::Encode(format!("rendering stopped: {e}")))??;
+        let data = output
+            .renditions
+            .into_iter()
+            .map(|mut r| (std::mem::take(&mut r.data), Some(r)))
+            .collect();
+        Ok(Prepared::Ready {
+            source_hash,
+            data,
+            look: Some((output.crop.mode, Arc::from(output.checks))),
+        })
     }
 
     /// Every destination's journal entry when each has this very source (and `force` is
@@ -372,6 +400,8 @@ impl Publisher {
             outcome: Outcome::Unchanged(None),
             bytes: Some(data.len() as u64),
             rendition,
+            crop: None,
+            checks: Arc::from([]),
         };
         published.outcome = match self.write_outcome(lane, user, source_hash, data).await {
             Ok(outcome) => outcome,
@@ -500,6 +530,8 @@ enum Prepared {
     Ready {
         source_hash: String,
         data: Vec<(Vec<u8>, Option<Rendition>)>,
+        /// The crop applied and the checks (none for a raw write).
+        look: Option<(Crop, Arc<[Check]>)>,
     },
 }
 

@@ -23,7 +23,7 @@ pub use feed::{Item, Source};
 
 use crate::error::{Error, Result};
 use crate::graph::GraphClient;
-use crate::photo::Options;
+use crate::photo::{Check, Crop, Options};
 use crate::publish::{PublishOptions, Published, Publisher};
 use crate::runtime;
 
@@ -78,6 +78,10 @@ pub struct UserResult {
     pub attempts: u32,
     pub error_code: Option<&'static str>,
     pub error: Option<String>,
+    /// The crop applied (`face`, `centre`, `none`) when the photo was rendered.
+    pub crop: Option<Crop>,
+    /// Photo checks (warnings with stable codes) when the photo was rendered.
+    pub checks: Vec<Check>,
 }
 
 impl UserResult {
@@ -95,6 +99,8 @@ impl UserResult {
             attempts: p.attempts(),
             error_code: p.error_code(),
             error: p.error_message(),
+            crop: p.crop,
+            checks: p.checks.to_vec(),
         }
     }
 }

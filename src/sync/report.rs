@@ -29,6 +29,8 @@ pub fn write_csv(path: &Path, results: &[UserResult]) -> Result<()> {
         "error_code",
         "error",
         "source",
+        "crop",
+        "checks",
     ])
     .map_err(fail)?;
     let opt = |v: Option<String>| v.unwrap_or_default();
@@ -48,6 +50,12 @@ pub fn write_csv(path: &Path, results: &[UserResult]) -> Result<()> {
             opt(r.error_code.map(str::to_string)),
             opt(r.error.clone()),
             r.source.clone(),
+            opt(r.crop.map(|c| c.as_str().to_string())),
+            r.checks
+                .iter()
+                .map(|c| c.code.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
         ])
         .map_err(fail)?;
     }

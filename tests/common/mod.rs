@@ -180,3 +180,48 @@ mod tenant;
 #[cfg(feature = "emulator")]
 #[allow(unused_imports)] // Not every test file starts an emulator.
 pub use tenant::*;
+
+/// Minimal TIFF-structured EXIF with one Orientation tag, little- or big-endian.
+pub fn exif_orientation(value: u16, big_endian: bool) -> Vec<u8> {
+    let u16b = |v: u16| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let u32b = |v: u32| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let mut b = if big_endian {
+        b"MM".to_vec()
+    } else {
+        b"II".to_vec()
+    };
+    b.extend_from_slice(&u16b(42));
+    b.extend_from_slice(&u32b(8));
+    b.extend_from_slice(&u16b(1));
+    b.extend_from_slice(&u16b(0x0112));
+    b.extend_from_slice(&u16b(3));
+    b.extend_from_slice(&u32b(1));
+    b.extend_from_slice(&u16b(value));
+    b.extend_from_slice(&[0, 0]);
+    b.extend_from_slice(&u32b(0));
+    b
+}
+
+/// A JPEG with an APP1 EXIF segment (orientation `value`) right after its SOI marker.
+pub fn with_exif_orientation(jpeg: &[u8], value: u16) -> Vec<u8> {
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(exif_orientation(value, false));
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(u16::try_from(app1.len() + 2).unwrap().to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
+}

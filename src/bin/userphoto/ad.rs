@@ -576,4 +576,5 @@ fn print_result(r: &sync::UserResult, json_lines: bool) {
         (None, _, _) => r.bytes.map(|b| format!("{b} bytes")).unwrap_or_default(),
     };
     let _ = writeln!(out, "{status:<9} {:<5} {}  {detail}", r.destination, r.user);
+    crate::output::write_checks(&mut out, &r.checks);
 }

@@ -36,6 +36,8 @@ pub struct FeedArgs {
     /// connection's max_concurrency, and rendering runs ahead of them.
     #[arg(long)]
     workers: Option<usize>,
+    #[command(flatten)]
+    look: crate::LookArgs,
     /// One JSON line per result on stdout.
     #[arg(long)]
     json: bool,
@@ -74,6 +76,7 @@ pub fn run_feed(
     if let Some(w) = args.workers {
         options.workers = w;
     }
+    args.look.apply(&mut options.render);
     let outcome = sync::run_to(destinations, items, options, |e| match e {
         Event::Result(r) => bar.suspend(|| print(r, args.json)),
         Event::Progress { done, .. } => bar.set_position(*done),

@@ -216,6 +216,7 @@ fn print_result(r: &sync::UserResult, json_lines: bool) {
         _ => String::new(),
     };
     let _ = writeln!(out, "{:<9} {}  {detail}", status, r.user);
+    crate::output::write_checks(&mut out, &r.checks);
 }
 
 pub fn upload(

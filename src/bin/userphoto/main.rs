@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use userphoto::files::write_atomically;
-use userphoto::photo::{Crop, Verdict};
+use userphoto::photo::{CheckCode, Crop, CropReport, Verdict};
 use userphoto::targets::{TargetRequest, TargetSpecRequest, DEFAULT_LIMITS, PROFILES};
 use userphoto::{Error, Options};
 
@@ -130,9 +130,8 @@ struct Common {
     /// Default: graph,ad-thumbnail for resize; every built-in target for validate.
     #[arg(long, short, value_delimiter = ',', value_parser = parse_target)]
     target: Vec<TargetRequest>,
-    /// centre: square cut from the middle; none: keep the aspect ratio.
-    #[arg(long, default_value = "centre", value_parser = parse_crop)]
-    crop: Crop,
+    #[command(flatten)]
+    look: LookArgs,
     /// Enlarge photos smaller than the target (off: the rendition keeps the source's size).
     #[arg(long)]
     allow_upscale: bool,
@@ -147,12 +146,44 @@ struct Common {
     json: bool,
 }
 
-fn parse_crop(s: &str) -> Result<Crop, String> {
-    match s {
-        "centre" | "center" => Ok(Crop::Centre),
-        "none" => Ok(Crop::None),
-        _ => Err(format!("{s:?} is not a crop mode (centre or none)")),
+/// The crop and the photo-check policy, shared by every command that renders.
+#[derive(Args, Clone, Debug)]
+pub(crate) struct LookArgs {
+    /// auto: frame the face when exactly one is found, else centre; face: frame the most
+    /// confident face; centre: square cut from the middle; none: keep the aspect ratio.
+    #[arg(long, default_value = "auto", value_parser = parse_crop)]
+    crop: Crop,
+    /// Refuse photos without exactly one face (the checks no-face and several-faces).
+    #[arg(long)]
+    require_face: bool,
+    /// Refuse photos that fail this check instead of warning (repeatable, or comma-separated):
+    /// no-face, several-faces, face-too-small, too-dark, too-bright, low-detail, small-source.
+    #[arg(long, value_delimiter = ',', value_parser = parse_check)]
+    refuse: Vec<CheckCode>,
+}
+
+impl LookArgs {
+    /// Apply to pipeline options.
+    pub(crate) fn apply(&self, o: &mut Options) {
+        o.crop = self.crop;
+        o.refuse = self.refuse.clone();
+        if self.require_face {
+            o.refuse.extend([CheckCode::NoFace, CheckCode::SeveralFaces]);
+        }
+        o.refuse.sort_by_key(|c| c.as_str());
+        o.refuse.dedup();
     }
+}
+
+fn parse_crop(s: &str) -> Result<Crop, String> {
+    Crop::parse(s).ok_or_else(|| format!("{s:?} is not a crop mode (auto, face, centre or none)"))
+}
+
+fn parse_check(s: &str) -> Result<CheckCode, String> {
+    CheckCode::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = CheckCode::ALL.iter().map(|c| c.as_str()).collect();
+        format!("{s:?} is not a photo check ({})", all.join(", "))
+    })
 }
 
 fn parse_target(s: &str) -> Result<TargetRequest, String> {
@@ -195,7 +226,6 @@ impl Common {
     fn options(&self, default_targets: &[&str]) -> Options {
         let mut o = Options {
             targets: self.target.clone(),
-            crop: self.crop,
             allow_upscale: self.allow_upscale,
             allow_animated: self.allow_animated,
             ..Options::default()
@@ -207,8 +237,19 @@ impl Common {
                 .collect();
         }
         o.limits.min_short_side = self.min_side;
+        self.look.apply(&mut o);
         o
     }
+}
+
+/// `crop face 120,40 600 x 600` (and why the mode asked for was not used).
+fn crop_line(c: &CropReport) -> String {
+    let b = &c.region;
+    let mut line = format!("crop {} {},{} {} x {}", c.mode.as_str(), b.x, b.y, b.width, b.height);
+    if let Some(r) = &c.reason {
+        line.push_str(&format!(" ({r})"));
+    }
+    line
 }
 
 /// Read a photo, refusing oversized files from their length before reading them.
@@ -286,6 +327,10 @@ fn validate(common: &Common) -> ExitCode {
                         for w in &r.warnings {
                             out!("  warning: {w}");
                         }
+                        out!("  {}", crop_line(&r.crop));
+                        for c in &r.checks {
+                            out!("  check {}: {}", c.code, c.message);
+                        }
                     });
                 }
             }
@@ -350,7 +395,7 @@ fn resize(common: &Common, out: &Path) -> ExitCode {
                         .zip(&paths)
                         .map(|(x, p)| json!({"rendition": x, "path": p}))
                         .collect();
-                    results.push(json!({"file": name, "ok": true, "source": r.source, "renditions": renditions, "warnings": r.warnings}));
+                    results.push(json!({"file": name, "ok": true, "source": r.source, "renditions": renditions, "warnings": r.warnings, "crop": r.crop, "faces": r.faces, "checks": r.checks}));
                 } else {
                     bar.suspend(|| {
                         out!("{name}:");
@@ -371,6 +416,10 @@ fn resize(common: &Common, out: &Path) -> ExitCode {
                         }
                         for w in &r.warnings {
                             out!("  warning: {w}");
+                        }
+                        out!("  {}", crop_line(&r.crop));
+                        for c in &r.checks {
+                            out!("  check {}: {}", c.code, c.message);
                         }
                     });
                 }

@@ -71,6 +71,13 @@ pub fn publish_file(
     publish::publish_one(destination, &item, options)
 }
 
+/// The photo checks of a result, one indented line each.
+pub fn write_checks(out: &mut impl std::io::Write, checks: &[userphoto::photo::Check]) {
+    for c in checks {
+        let _ = writeln!(out, "          check {}: {}", c.code, c.message);
+    }
+}
+
 /// The exit code of a run: 1 when anything failed.
 pub fn exit_code(failed: bool) -> ExitCode {
     if failed {
