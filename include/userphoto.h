@@ -26,7 +26,15 @@
  *                | {"size": 200, "max_bytes": 30000, "quality": 85} ],
  *                                   empty or absent: every built-in target; a custom
  *                                   size without max_bytes gets 4194304 (Graph's limit)
- *     "crop": "centre" | "none",    centre: square from the middle; none: fit inside the box
+ *     "crop": "auto" | "face" | "centre" | "none",
+ *                                   auto (default): face when exactly one confident face is
+ *                                   found, else centre; face: a square framing the most
+ *                                   confident face; centre: square from the middle; none: fit
+ *                                   inside the box. One crop serves every target.
+ *     "refuse": ["no-face", "several-faces", "face-too-small", "too-dark", "too-bright",
+ *                "low-detail", "small-source"],
+ *                                   photo checks that fail the photo (UP_STATUS_CHECK_REFUSED)
+ *                                   instead of warning; none by default
  *     "allow_upscale": false,       true: a small source is enlarged to the target size
  *     "allow_animated": false,      true: the first frame of an animation is used
  *     "limits": {"max_input_bytes": 67108864, "max_width": 20000, "max_height": 20000,
@@ -39,8 +47,15 @@
  *    "color_model": "gray|rgb|ycbcr|cmyk|ycck|indexed", "has_alpha": bool,
  *    "bit_depth": n, "icc_profile": bool, "progressive": bool, "frames": n}
  *
+ * Crop, faces and checks JSON (part of both reports; boxes in upright source pixels):
+ *   "crop": {"mode": "face" | "centre" | "none", "box": {"x": n, "y": n, "width": n, "height": n},
+ *            "reason": "why the mode asked for was not used" (only then)},
+ *   "faces": [{"box": {...}, "score": 12.5}],       confident faces, the most confident first
+ *   "checks": [{"code": "no-face" | "several-faces" | "face-too-small" | "too-dark" |
+ *               "too-bright" | "low-detail" | "small-source", "message": "..."}]
+ *
  * Validation report JSON (up_photo_validate):
- *   {"source": {...}, "warnings": ["..."],
+ *   {"source": {...}, "warnings": ["..."], "crop": {...}, "faces": [...], "checks": [...],
  *    "targets": [{"target": "graph", "size": 648, "max_bytes": 4194304,
  *                 "verdict": "fits" | "needs-resize" | "unusable",
  *                 "rendition_size": 648 | null, "error": "too-small" (only when unusable),
@@ -48,7 +63,7 @@
  *
  * Renditions report JSON (up_renditions_report); renditions[i] describes the bytes of
  * up_renditions_data(r, i, ...):
- *   {"source": {...}, "warnings": ["..."],
+ *   {"source": {...}, "warnings": ["..."], "crop": {...}, "faces": [...], "checks": [...],
  *    "renditions": [{"target": "graph", "width": 648, "height": 648, "bytes": n,
  *                    "max_bytes": n, "quality": 90, "encoder": "fast" | "optimized",
  *                    "attempts": n, "notes": ["what was done to meet the target"]}]}
@@ -137,6 +152,8 @@ typedef enum {
   UP_STATUS_BUDGET_UNREACHABLE = 109,
   UP_STATUS_ENCODE_FAILED = 110,
   UP_STATUS_IO = 111,
+  // A photo check the caller chose to refuse (`refuse`, `--require-face`) failed.
+  UP_STATUS_CHECK_REFUSED = 112,
   // The client configuration is invalid (for example plain HTTP to a non-loopback host).
   UP_STATUS_CONFIG = 200,
   // The token endpoint refused the credentials.

@@ -93,6 +93,46 @@ pub struct DecodeLimits {
     pub min_short_side: u32,
 }
 
+/// How a rendition's box is filled. One crop serves every rendition of a photo.
+/// The default is `auto`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Crop {
+    /// `face` when exactly one confident face is found, otherwise `centre` (the report says why).
+    #[default]
+    Auto,
+    /// A square framing the face (the most confident one), with room for hair above and
+    /// chin and shoulders below; `centre` when no face is found.
+    Face,
+    /// Square, cut from the centre of the photo.
+    #[serde(alias = "center")]
+    Centre,
+    /// Keep the aspect ratio; the long side fits the box.
+    None,
+}
+
+impl Crop {
+    pub const ALL: [Crop; 4] = [Crop::Auto, Crop::Face, Crop::Centre, Crop::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Crop::Auto => "auto",
+            Crop::Face => "face",
+            Crop::Centre => "centre",
+            Crop::None => "none",
+        }
+    }
+
+    /// Any case; `center` as well as `centre`.
+    pub fn parse(s: &str) -> Option<Crop> {
+        let s = s.trim().to_ascii_lowercase();
+        if s == "center" {
+            return Some(Crop::Centre);
+        }
+        Crop::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 /// Face framing and photo checks (`photo::face`). Detection runs on a grey working copy
 /// whose long side is at most this many pixels: a face is found in a few milliseconds.
 pub const FACE_WORKING_SIDE: u32 = 480;
@@ -273,6 +313,15 @@ pub fn profile(name: &str) -> Option<TargetProfile> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn crop_modes_parse_in_any_case() {
+        assert_eq!(Crop::parse("Centre"), Some(Crop::Centre));
+        assert_eq!(Crop::parse("CENTER"), Some(Crop::Centre));
+        assert_eq!(Crop::parse("auto"), Some(Crop::Auto));
+        assert_eq!(Crop::parse("Face"), Some(Crop::Face));
+        assert_eq!(Crop::parse("left"), None);
+    }
+
     use super::*;
 
     fn spec(json: &str) -> Result<Target> {

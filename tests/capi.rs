@@ -349,3 +349,49 @@ fn link_every_symbol() {
     names.sort();
     assert_eq!(names, declared);
 }
+
+#[test]
+fn crop_checks_and_refusal_cross_the_c_abi() {
+    // A flat logo-like photo: no face, no detail.
+    let img = image::RgbImage::from_pixel(300, 300, image::Rgb([20, 120, 200]));
+    let photo = png(&image::DynamicImage::ImageRgb8(img));
+    let mut b = null_mut();
+    let opts = c"{\"crop\": \"face\"}";
+    assert_eq!(
+        unsafe { up_photo_validate(photo.as_ptr(), photo.len(), opts.as_ptr(), &mut b) },
+        UP_STATUS_OK
+    );
+    let v = json(b);
+    assert_eq!(v["crop"]["mode"], "centre");
+    assert_eq!(v["crop"]["box"]["width"], 300);
+    assert!(v["crop"]["reason"].as_str().unwrap().contains("no face"));
+    assert_eq!(v["faces"], serde_json::json!([]));
+    let codes: Vec<_> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["no-face", "low-detail", "small-source"]);
+
+    let mut r = null_mut();
+    let refuse = c"{\"refuse\": [\"no-face\"]}";
+    let s = unsafe { up_photo_resize(photo.as_ptr(), photo.len(), refuse.as_ptr(), &mut r) };
+    assert_eq!(s, UP_STATUS_CHECK_REFUSED);
+    assert!(r.is_null());
+    assert!(
+        last_error().contains("refused by the no-face check"),
+        "{}",
+        last_error()
+    );
+    assert_eq!(
+        unsafe { CStr::from_ptr(up_status_name(UP_STATUS_CHECK_REFUSED as i32)) }
+            .to_str()
+            .unwrap(),
+        "check-refused"
+    );
+    let bad = c"{\"crop\": \"left\", \"refuse\": [\"sideways\"]}";
+    let s = unsafe { up_photo_resize(photo.as_ptr(), photo.len(), bad.as_ptr(), &mut r) };
+    assert_eq!(s, UP_STATUS_INVALID_OPTIONS);
+    assert!(last_error().contains("left"), "{}", last_error());
+}

@@ -105,7 +105,10 @@ fn a_tall_portrait_with_the_face_in_its_upper_third_keeps_the_whole_head() {
     let head = head("solvay-a", 3.0);
     let mut img = canvas(900, 1500, 60);
     let face = place(&mut img, &head, 262, 40);
-    assert!(face.y + face.height < 1500 / 3, "the face is in the upper third");
+    assert!(
+        face.y + face.height < 1500 / 3,
+        "the face is in the upper third"
+    );
     let bytes = png(&DynamicImage::ImageRgb8(img));
 
     let out = photo::render(&bytes, &options(Crop::Auto)).unwrap();
@@ -114,25 +117,48 @@ fn a_tall_portrait_with_the_face_in_its_upper_third_keeps_the_whole_head() {
     assert_found(&out.faces, &face);
     assert!(codes(&out.checks).is_empty(), "{:?}", out.checks);
     // One crop for both renditions, and it holds the whole head.
-    assert!(contains(&out.crop.region, &whole_head(&face)), "{:?} {face:?}", out.crop);
+    assert!(
+        contains(&out.crop.region, &whole_head(&face)),
+        "{:?} {face:?}",
+        out.crop
+    );
     assert_eq!(out.crop.region.width, out.crop.region.height);
-    let sizes: Vec<_> = out.renditions.iter().map(|r| (r.target.as_str(), r.width, r.height)).collect();
+    let sizes: Vec<_> = out
+        .renditions
+        .iter()
+        .map(|r| (r.target.as_str(), r.width, r.height))
+        .collect();
     assert_eq!(sizes, [("graph", 648, 648), ("ad-thumbnail", 96, 96)]);
     // In the 648 px rendition the face is found again, whole, with room above it.
     let graph = photo::validate(&out.renditions[0].data, &Options::default()).unwrap();
     assert_eq!(graph.faces.len(), 1, "{:?}", graph.faces);
     let f = &graph.faces[0].region;
-    assert!(f.y >= f.height / 2, "room for the hair above the face: {f:?}");
-    assert!(f.y + f.height + f.height / 5 <= 648, "the chin is in: {f:?}");
+    assert!(
+        f.y >= f.height / 2,
+        "room for the hair above the face: {f:?}"
+    );
+    assert!(
+        f.y + f.height + f.height / 5 <= 648,
+        "the chin is in: {f:?}"
+    );
     // The 96 px rendition is the same crop: the thumbnail matches the graph rendition.
     let small = decode_rgb(&out.renditions[1].data);
-    let shrunk = imageops::resize(&decode_rgb(&out.renditions[0].data), 96, 96, imageops::FilterType::Triangle);
+    let shrunk = imageops::resize(
+        &decode_rgb(&out.renditions[0].data),
+        96,
+        96,
+        imageops::FilterType::Triangle,
+    );
     assert!(mean_abs_diff(&small, &shrunk) < 12.0);
 
     // The centre crop (the old default) cuts the top of the head off.
     let centre = photo::render(&bytes, &options(Crop::Centre)).unwrap();
     assert_eq!(centre.crop.mode, Crop::Centre);
-    assert!(!contains(&centre.crop.region, &whole_head(&face)), "{:?}", centre.crop);
+    assert!(
+        !contains(&centre.crop.region, &whole_head(&face)),
+        "{:?}",
+        centre.crop
+    );
 }
 
 #[test]
@@ -144,8 +170,15 @@ fn a_landscape_with_the_face_at_one_side_is_framed_on_the_face() {
     let report = photo::validate(&bytes, &options(Crop::Auto)).unwrap();
     assert_eq!(report.crop.mode, Crop::Face, "{:?}", report.crop);
     assert_found(&report.faces, &face);
-    assert!(contains(&report.crop.region, &whole_head(&face)), "{:?}", report.crop);
-    assert!(report.targets[0].problems.iter().any(|p| p.contains("around the face")));
+    assert!(
+        contains(&report.crop.region, &whole_head(&face)),
+        "{:?}",
+        report.crop
+    );
+    assert!(report.targets[0]
+        .problems
+        .iter()
+        .any(|p| p.contains("around the face")));
     let centre = photo::validate(&bytes, &options(Crop::Centre)).unwrap();
     assert!(!contains(&centre.crop.region, &face), "{:?}", centre.crop);
 }
@@ -163,7 +196,11 @@ fn two_faces_warn_and_auto_crops_from_the_centre() {
     assert_found(&report.faces, &fb);
     assert_eq!(codes(&report.checks), [CheckCode::SeveralFaces]);
     assert_eq!(report.crop.mode, Crop::Centre);
-    assert!(report.crop.reason.as_deref().unwrap().contains("2 faces"), "{:?}", report.crop);
+    assert!(
+        report.crop.reason.as_deref().unwrap().contains("2 faces"),
+        "{:?}",
+        report.crop
+    );
     // crop face frames the most confident of them.
     let face = photo::validate(&bytes, &options(Crop::Face)).unwrap();
     assert_eq!(face.crop.mode, Crop::Face);
@@ -188,7 +225,10 @@ fn a_logo_has_no_face_and_little_detail() {
     let bytes = png(&DynamicImage::ImageRgb8(logo()));
     let report = photo::validate(&bytes, &options(Crop::Auto)).unwrap();
     assert!(report.faces.is_empty());
-    assert_eq!(codes(&report.checks), [CheckCode::NoFace, CheckCode::LowDetail]);
+    assert_eq!(
+        codes(&report.checks),
+        [CheckCode::NoFace, CheckCode::LowDetail]
+    );
     assert_eq!(report.crop.mode, Crop::Centre);
     assert!(report.crop.reason.as_deref().unwrap().contains("no face"));
     // A warning, not an error: it renders.
@@ -201,12 +241,21 @@ fn dark_bright_and_flat_photos_are_named() {
     let mut img = canvas(700, 900, 60);
     place(&mut img, &head, 160, 100);
     let dark = RgbImage::from_fn(700, 900, |x, y| Rgb(img.get_pixel(x, y).0.map(|v| v / 5)));
-    let bright = RgbImage::from_fn(700, 900, |x, y| Rgb(img.get_pixel(x, y).0.map(|v| 230 + v / 12)));
+    let bright = RgbImage::from_fn(700, 900, |x, y| {
+        Rgb(img.get_pixel(x, y).0.map(|v| 230 + v / 12))
+    });
     let flat = DynamicImage::ImageLuma8(GrayImage::from_pixel(700, 700, image::Luma([128])));
-    let check = |img: DynamicImage| photo::validate(&png(&img), &options(Crop::Auto)).unwrap().checks;
+    let check = |img: DynamicImage| {
+        photo::validate(&png(&img), &options(Crop::Auto))
+            .unwrap()
+            .checks
+    };
     assert!(codes(&check(DynamicImage::ImageRgb8(dark))).contains(&CheckCode::TooDark));
     assert!(codes(&check(DynamicImage::ImageRgb8(bright))).contains(&CheckCode::TooBright));
-    assert_eq!(codes(&check(flat)), [CheckCode::NoFace, CheckCode::LowDetail]);
+    assert_eq!(
+        codes(&check(flat)),
+        [CheckCode::NoFace, CheckCode::LowDetail]
+    );
     // The canvas itself is fine.
     assert!(codes(&check(DynamicImage::ImageRgb8(img))).is_empty());
 }
@@ -221,15 +270,25 @@ fn a_small_face_and_a_small_source_are_named() {
     let bytes = png(&DynamicImage::ImageRgb8(img));
     let report = photo::validate(&bytes, &options(Crop::Auto)).unwrap();
     assert_found(&report.faces, &face);
-    assert_eq!(codes(&report.checks), [CheckCode::FaceTooSmall], "{:?}", report.checks);
+    assert_eq!(
+        codes(&report.checks),
+        [CheckCode::FaceTooSmall],
+        "{:?}",
+        report.checks
+    );
     // Framed on the face, at the 648 px Graph needs (not a 150 px crop).
     assert_eq!(report.crop.mode, Crop::Face);
     assert_eq!(report.crop.region.width, 648);
     assert!(contains(&report.crop.region, &face));
 
     let small = imageops::resize(&logo(), 300, 300, imageops::FilterType::Triangle);
-    let report = photo::validate(&png(&DynamicImage::ImageRgb8(small)), &options(Crop::Auto)).unwrap();
-    assert!(codes(&report.checks).contains(&CheckCode::SmallSource), "{:?}", report.checks);
+    let report =
+        photo::validate(&png(&DynamicImage::ImageRgb8(small)), &options(Crop::Auto)).unwrap();
+    assert!(
+        codes(&report.checks).contains(&CheckCode::SmallSource),
+        "{:?}",
+        report.checks
+    );
 }
 
 #[test]
@@ -237,19 +296,38 @@ fn a_face_in_a_photo_turned_by_exif_is_found_once_upright() {
     let head = head("solvay-c", 3.0);
     let mut img = canvas(720, 1080, 60);
     let face = place(&mut img, &head, 170, 60);
-    let upright = photo::validate(&png(&DynamicImage::ImageRgb8(img.clone())), &options(Crop::Auto)).unwrap();
+    let upright = photo::validate(
+        &png(&DynamicImage::ImageRgb8(img.clone())),
+        &options(Crop::Auto),
+    )
+    .unwrap();
     assert_eq!(upright.crop.mode, Crop::Face);
     // Stored turned a quarter to the left, with EXIF orientation 6 (turn right to show).
     let stored = imageops::rotate270(&img);
-    let jpeg = photo::encode_jpeg(stored.width(), stored.height(), stored.as_raw(), 92, photo::EncoderMode::Fast).unwrap();
+    let jpeg = photo::encode_jpeg(
+        stored.width(),
+        stored.height(),
+        stored.as_raw(),
+        92,
+        photo::EncoderMode::Fast,
+    )
+    .unwrap();
     for (orientation, expect_face) in [(6, true), (1, false)] {
-        let report = photo::validate(&with_exif_orientation(&jpeg, orientation), &options(Crop::Auto)).unwrap();
+        let report = photo::validate(
+            &with_exif_orientation(&jpeg, orientation),
+            &options(Crop::Auto),
+        )
+        .unwrap();
         assert_eq!(report.source.orientation, orientation as u8);
         if expect_face {
             assert_eq!(report.faces.len(), 1, "{:?}", report.faces);
             assert_found(&report.faces, &face);
             assert_eq!(report.crop.mode, Crop::Face);
-            assert!(contains(&report.crop.region, &whole_head(&face)), "{:?}", report.crop);
+            assert!(
+                contains(&report.crop.region, &whole_head(&face)),
+                "{:?}",
+                report.crop
+            );
         } else {
             // Shown on its side, the frontal detector finds no face.
             assert!(report.faces.is_empty(), "{:?}", report.faces);
@@ -263,11 +341,23 @@ fn refused_checks_are_errors_with_their_code() {
     let mut o = options(Crop::Auto);
     o.refuse = vec![CheckCode::NoFace, CheckCode::SeveralFaces];
     let e = photo::render(&bytes, &o).unwrap_err();
-    assert!(matches!(e, Error::CheckRefused { check: "no-face", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::CheckRefused {
+                check: "no-face",
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert_eq!(e.code(), "check-refused");
     assert!(e.to_string().contains("no-face"), "{e}");
     let report = photo::validate(&bytes, &o).unwrap();
-    assert!(report.targets.iter().all(|t| t.verdict == photo::Verdict::Unusable && t.error == Some("check-refused")));
+    assert!(report
+        .targets
+        .iter()
+        .all(|t| t.verdict == photo::Verdict::Unusable && t.error == Some("check-refused")));
     // A check that did not fire refuses nothing.
     o.refuse = vec![CheckCode::TooDark];
     assert!(photo::render(&bytes, &o).is_ok());
@@ -281,10 +371,212 @@ fn the_shared_fixtures_are_seen_the_same_in_every_orientation() {
     // A person seen from behind at a waterfall: no face, in every EXIF orientation.
     for name in ["Portrait", "Landscape"] {
         for n in 0..=8 {
-            let r = photo::validate(&fixture(&format!("{name}_{n}.jpg")), &options(Crop::Auto)).unwrap();
+            let r = photo::validate(&fixture(&format!("{name}_{n}.jpg")), &options(Crop::Auto))
+                .unwrap();
             assert!(r.faces.is_empty(), "{name}_{n}: {:?}", r.faces);
             assert_eq!(codes(&r.checks), [CheckCode::NoFace], "{name}_{n}");
             assert_eq!(r.crop.mode, Crop::Centre, "{name}_{n}");
         }
     }
+}
+
+/// The tall portrait of the first test, and a logo, as PNG files in `dir`.
+fn portrait_and_logo(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let head = head("solvay-a", 3.0);
+    let mut img = canvas(900, 1500, 60);
+    place(&mut img, &head, 262, 40);
+    let portrait = dir.join("portrait.png");
+    std::fs::write(&portrait, png(&DynamicImage::ImageRgb8(img))).unwrap();
+    let logo_path = dir.join("logo.png");
+    std::fs::write(&logo_path, png(&DynamicImage::ImageRgb8(logo()))).unwrap();
+    (portrait, logo_path)
+}
+
+fn cli(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_userphoto"))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let s = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (out.status.code(), s(out.stdout), s(out.stderr))
+}
+
+#[test]
+fn the_command_line_shows_the_crop_and_the_checks() {
+    let dir = scratch_dir("face-cli");
+    let (portrait, logo) = portrait_and_logo(&dir);
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let (code, out, err) = cli(
+        &[
+            &os("validate"),
+            &os("--json"),
+            portrait.as_os_str(),
+            logo.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let files = v["results"].as_array().unwrap();
+    assert_eq!(files[0]["report"]["crop"]["mode"], "face", "{out}");
+    assert_eq!(files[0]["report"]["checks"], serde_json::json!([]));
+    assert_eq!(files[1]["report"]["crop"]["mode"], "centre");
+    assert_eq!(files[1]["report"]["checks"][0]["code"], "no-face");
+    assert_eq!(files[1]["report"]["checks"][1]["code"], "low-detail");
+
+    // Human-readable: the crop line and the checks.
+    let (code, out, _) = cli(&[&os("validate"), logo.as_os_str()], &[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("crop centre 0,0 800 x 800 (no face found"),
+        "{out}"
+    );
+    assert!(out.contains("check no-face: no face found"), "{out}");
+
+    // --require-face: the logo is refused, the portrait is not.
+    let out_dir = dir.join("out");
+    let (code, _, err) = cli(
+        &[
+            &os("resize"),
+            &os("--require-face"),
+            &os("--out"),
+            out_dir.as_os_str(),
+            portrait.as_os_str(),
+            logo.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("logo.png: error [check-refused]: the photo is refused by the no-face check"),
+        "{err}"
+    );
+    assert!(out_dir.join("portrait.graph.jpg").exists());
+    assert!(!out_dir.join("logo.graph.jpg").exists());
+    // --refuse takes any check; a wrong name is a usage error that lists them.
+    let (code, _, err) = cli(
+        &[
+            &os("validate"),
+            &os("--refuse"),
+            &os("sideways"),
+            logo.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("no-face, several-faces, face-too-small"),
+        "{err}"
+    );
+    let (code, _, _) = cli(
+        &[
+            &os("validate"),
+            &os("--refuse"),
+            &os("low-detail"),
+            logo.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1), "unusable for every target");
+    let (code, _, err) = cli(
+        &[
+            &os("validate"),
+            &os("--crop"),
+            &os("Face"),
+            portrait.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn a_sync_reports_the_crop_and_the_checks_per_user() {
+    use common::{emulator_config, numbered_users, start_emulator, APP, TENANT};
+    const SECRET: &str = "face-secret-which-must-not-leak-41c7";
+    let dir = scratch_dir("face-sync");
+    let (portrait, logo) = portrait_and_logo(&dir);
+    let feed = dir.join("feed.csv");
+    std::fs::write(
+        &feed,
+        format!(
+            "UserPrincipalName,Path\nuser0@contoso.com,{}\nuser1@contoso.com,{}\n",
+            portrait.display(),
+            logo.display()
+        ),
+    )
+    .unwrap();
+    let emu = start_emulator(emulator_config(
+        SECRET,
+        numbered_users(["user0@contoso.com", "user1@contoso.com"]),
+    ));
+    let run = |extra: &[&str], name: &str| {
+        let report = dir.join(format!("{name}.csv"));
+        let mut args: Vec<std::ffi::OsString> = ["sync", "--csv"].map(Into::into).to_vec();
+        args.push(feed.clone().into());
+        for a in [
+            "--tenant",
+            TENANT,
+            "--client-id",
+            APP,
+            "--authority",
+            &emu.authority(),
+            "--graph-endpoint",
+            &emu.graph_endpoint(),
+            "--force",
+        ] {
+            args.push(a.into());
+        }
+        args.extend([
+            "--journal".into(),
+            dir.join(format!("{name}.sqlite")).into_os_string(),
+        ]);
+        args.extend(["--report-csv".into(), report.clone().into_os_string()]);
+        args.extend(extra.iter().map(Into::into));
+        let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let (code, out, err) = cli(&refs, &[("USERPHOTO_CLIENT_SECRET", SECRET)]);
+        let csv = std::fs::read_to_string(&report).unwrap();
+        (code, out, err, csv)
+    };
+    let (code, out, err, csv) = run(&[], "warn");
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("check no-face: no face found"), "{out}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].ends_with(",source,crop,checks"),
+        "the columns before stay as they were: {}",
+        lines[0]
+    );
+    let row = |user: &str| {
+        lines
+            .iter()
+            .find(|l| l.starts_with(user))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row("user0").ends_with(",face,"), "{csv}");
+    assert!(
+        row("user1").ends_with(",centre,no-face;low-detail"),
+        "{csv}"
+    );
+    assert!(
+        row("user1").contains(",uploaded,"),
+        "a warning does not stop the upload: {csv}"
+    );
+
+    let (code, _, _, csv) = run(&["--require-face"], "refuse");
+    assert_eq!(code, Some(1));
+    assert!(
+        csv.lines().any(|l| l.starts_with("user1")
+            && l.contains(",failed,")
+            && l.contains("check-refused")),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("user0") && l.contains(",uploaded,")),
+        "{csv}"
+    );
+    assert!(!csv.contains(SECRET));
 }

@@ -133,6 +133,7 @@ pub fn encode_to_budget(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::photo::face::Region;
 
     /// Deterministic noise: the worst case for a JPEG budget.
     fn noise(side: u32) -> Vec<u8> {
@@ -162,7 +163,7 @@ mod tests {
         let src = noise(side);
         let t = target(side, 6 * 1024);
         let e = encode_to_budget(&t, side, |s| {
-            crate::photo::resize::resize_rgb(side, side, &src, s, Default::default())
+            crate::photo::resize::resize_rgb(side, side, &src, &Region::whole(side, side), s)
         })
         .unwrap();
         assert!(e.data.len() <= 6 * 1024, "{} bytes", e.data.len());
@@ -180,7 +181,7 @@ mod tests {
         let src = noise(64);
         let t = target(64, 100);
         let err = encode_to_budget(&t, 64, |s| {
-            crate::photo::resize::resize_rgb(64, 64, &src, s, Default::default())
+            crate::photo::resize::resize_rgb(64, 64, &src, &Region::whole(64, 64), s)
         })
         .unwrap_err();
         assert_eq!(err.code(), "budget-unreachable");

@@ -162,7 +162,8 @@ fn working_copy(width: u32, height: u32, rgb: &[u8]) -> (u32, u32, Vec<u8>) {
     if long <= FACE_WORKING_SIDE {
         return (width, height, luma);
     }
-    let shrink = |v: u32| ((u64::from(v) * u64::from(FACE_WORKING_SIDE) / u64::from(long)) as u32).max(1);
+    let shrink =
+        |v: u32| ((u64::from(v) * u64::from(FACE_WORKING_SIDE) / u64::from(long)) as u32).max(1);
     let (gw, gh) = (shrink(width), shrink(height));
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
     let mut dst = Image::new(gw, gh, PixelType::U8);
@@ -199,7 +200,11 @@ fn light(width: u32, height: u32, grey: &[u8]) -> (f64, f64) {
         }
     }
     let mean = sum as f64 / grey.len() as f64;
-    let detail = if count == 0 { 0.0 } else { steps as f64 / count as f64 };
+    let detail = if count == 0 {
+        0.0
+    } else {
+        steps as f64 / count as f64
+    };
     (mean, detail)
 }
 
@@ -244,12 +249,10 @@ pub fn frame(width: u32, height: u32, crop: Crop, analysis: &Analysis, min_side:
             ([], _) => return centre(Some(no_face_reason(analysis))),
             ([one], _) => one,
             ([first, ..], Crop::Face) => first,
-            (many, _) => {
-                return centre(Some(format!(
-                    "{} faces found: cropped from the centre (crop face frames the most confident one)",
-                    many.len()
-                )))
-            }
+            (many, _) => return centre(Some(format!(
+                "{} faces found: cropped from the centre (crop face frames the most confident one)",
+                many.len()
+            ))),
         },
     };
     Framing {
@@ -370,7 +373,10 @@ pub fn checks(
         [_] => {}
         many => push(
             CheckCode::SeveralFaces,
-            format!("{} faces found: a profile photo shows one person", many.len()),
+            format!(
+                "{} faces found: a profile photo shows one person",
+                many.len()
+            ),
         ),
     }
     if let Some(face) = analysis.faces.first() {
@@ -390,18 +396,27 @@ pub fn checks(
     if analysis.mean_luma < DARK_MEAN_LUMA {
         push(
             CheckCode::TooDark,
-            format!("very dark: mean luminance {:.0} of 255 (under {DARK_MEAN_LUMA})", analysis.mean_luma),
+            format!(
+                "very dark: mean luminance {:.0} of 255 (under {DARK_MEAN_LUMA})",
+                analysis.mean_luma
+            ),
         );
     } else if analysis.mean_luma > BRIGHT_MEAN_LUMA {
         push(
             CheckCode::TooBright,
-            format!("very bright: mean luminance {:.0} of 255 (over {BRIGHT_MEAN_LUMA})", analysis.mean_luma),
+            format!(
+                "very bright: mean luminance {:.0} of 255 (over {BRIGHT_MEAN_LUMA})",
+                analysis.mean_luma
+            ),
         );
     }
     if analysis.detail < LOW_DETAIL {
         push(
             CheckCode::LowDetail,
-            format!("nearly uniform: detail {:.2} (under {LOW_DETAIL})", analysis.detail),
+            format!(
+                "nearly uniform: detail {:.2} (under {LOW_DETAIL})",
+                analysis.detail
+            ),
         );
     }
     if short_side < largest_target {
@@ -434,7 +449,13 @@ mod tests {
 
     fn analysis(faces: &[Region]) -> Analysis {
         Analysis {
-            faces: faces.iter().map(|&region| Face { region, score: 10.0 }).collect(),
+            faces: faces
+                .iter()
+                .map(|&region| Face {
+                    region,
+                    score: 10.0,
+                })
+                .collect(),
             mean_luma: 120.0,
             detail: 10.0,
             skipped: None,
@@ -444,14 +465,25 @@ mod tests {
     #[test]
     fn a_face_near_the_top_of_a_portrait_is_framed_with_room_above() {
         // 600 x 900 portrait, face box 100 px at (250, 120).
-        let face = Region { left: 250.0, top: 120.0, width: 100.0, height: 100.0 };
+        let face = Region {
+            left: 250.0,
+            top: 120.0,
+            width: 100.0,
+            height: 100.0,
+        };
         let f = frame(600, 900, Crop::Auto, &analysis(&[face]), 0.0);
         assert_eq!(f.mode, Crop::Face);
         assert!(f.region.contains(&face), "{f:?}");
         assert!((f.region.width - 240.0).abs() < 1e-9, "{f:?}");
         // Eyes at 160 px, 42 % down a 240 px square: the top at 59.2 px.
-        assert!((f.region.top - (160.0 - 0.42 * 240.0)).abs() < 1e-9, "{f:?}");
-        assert!(face.top - f.region.top > 0.5 * face.height, "room above the face: {f:?}");
+        assert!(
+            (f.region.top - (160.0 - 0.42 * 240.0)).abs() < 1e-9,
+            "{f:?}"
+        );
+        assert!(
+            face.top - f.region.top > 0.5 * face.height,
+            "room above the face: {f:?}"
+        );
         // A centre crop would have started at 150 px, below the top of the face box.
         let c = frame(600, 900, Crop::Centre, &analysis(&[face]), 0.0);
         assert!(!c.region.contains(&face));
@@ -459,9 +491,17 @@ mod tests {
 
     #[test]
     fn the_square_keeps_the_resolution_asked_for_and_stays_inside() {
-        let face = Region { left: 10.0, top: 5.0, width: 60.0, height: 60.0 };
+        let face = Region {
+            left: 10.0,
+            top: 5.0,
+            width: 60.0,
+            height: 60.0,
+        };
         let f = frame(1000, 700, Crop::Face, &analysis(&[face]), 648.0);
-        assert_eq!((f.region.left, f.region.top, f.region.width), (0.0, 0.0, 648.0));
+        assert_eq!(
+            (f.region.left, f.region.top, f.region.width),
+            (0.0, 0.0, 648.0)
+        );
         // Never larger than the short side.
         let f = frame(1000, 500, Crop::Face, &analysis(&[face]), 648.0);
         assert_eq!(f.region.width, 500.0);
@@ -469,8 +509,18 @@ mod tests {
 
     #[test]
     fn auto_falls_back_to_the_centre_with_a_reason() {
-        let a = Region { left: 10.0, top: 10.0, width: 50.0, height: 50.0 };
-        let b = Region { left: 300.0, top: 10.0, width: 50.0, height: 50.0 };
+        let a = Region {
+            left: 10.0,
+            top: 10.0,
+            width: 50.0,
+            height: 50.0,
+        };
+        let b = Region {
+            left: 300.0,
+            top: 10.0,
+            width: 50.0,
+            height: 50.0,
+        };
         let none = frame(400, 400, Crop::Auto, &analysis(&[]), 0.0);
         assert_eq!(none.mode, Crop::Centre);
         assert!(none.reason.unwrap().contains("no face"));

@@ -1,50 +1,11 @@
 //! Crop and resize with a SIMD Lanczos3 convolution (fast_image_resize).
 
+pub use crate::targets::Crop;
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use serde::{Deserialize, Serialize};
 
 use super::face::Region;
 use crate::error::{Error, Result};
-
-/// How a rendition's box is filled. One crop serves every rendition of a photo.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Crop {
-    /// `face` when exactly one confident face is found, otherwise `centre` (the report says why).
-    #[default]
-    Auto,
-    /// A square framing the face (the most confident one), with room for hair above and
-    /// chin and shoulders below; `centre` when no face is found.
-    Face,
-    /// Square, cut from the centre of the photo.
-    #[serde(alias = "center")]
-    Centre,
-    /// Keep the aspect ratio; the long side fits the box.
-    None,
-}
-
-impl Crop {
-    pub const ALL: [Crop; 4] = [Crop::Auto, Crop::Face, Crop::Centre, Crop::None];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Crop::Auto => "auto",
-            Crop::Face => "face",
-            Crop::Centre => "centre",
-            Crop::None => "none",
-        }
-    }
-
-    /// Any case; `center` as well as `centre`.
-    pub fn parse(s: &str) -> Option<Crop> {
-        let s = s.trim().to_ascii_lowercase();
-        if s == "center" {
-            return Some(Crop::Centre);
-        }
-        Crop::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
 
 /// Output dimensions for a box of side `size` filled from a `width` x `height` region: the
 /// long side fits the box (a square region gives a square).
@@ -99,18 +60,14 @@ mod tests {
     fn the_region_is_what_is_kept() {
         // A 3 x 1 strip: red, green, blue. The middle 1 x 1 region is the green pixel.
         let rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255];
-        let middle = Region { left: 1.0, top: 0.0, width: 1.0, height: 1.0 };
+        let middle = Region {
+            left: 1.0,
+            top: 0.0,
+            width: 1.0,
+            height: 1.0,
+        };
         let (w, h, out) = resize_rgb(3, 1, &rgb, &middle, 1).unwrap();
         assert_eq!((w, h), (1, 1));
         assert!(out[1] > 200 && out[0] < 60 && out[2] < 60, "{out:?}");
-    }
-
-    #[test]
-    fn crop_modes_parse_in_any_case() {
-        assert_eq!(Crop::parse("Centre"), Some(Crop::Centre));
-        assert_eq!(Crop::parse("CENTER"), Some(Crop::Centre));
-        assert_eq!(Crop::parse("auto"), Some(Crop::Auto));
-        assert_eq!(Crop::parse("Face"), Some(Crop::Face));
-        assert_eq!(Crop::parse("left"), None);
     }
 }

@@ -11,6 +11,7 @@ function ConvertTo-UserPhotoOptionsJson {
         [int[]]$Size,
         [int]$MaxBytes,
         [string]$Crop,
+        [switch]$RequireFace,
         [switch]$AllowUpscale,
         [switch]$AllowAnimated,
         [int]$MinShortSide
@@ -30,6 +31,7 @@ function ConvertTo-UserPhotoOptionsJson {
     }
     if ($targets.Count) { $options.targets = $targets }
     if ($Crop) { $options.crop = $Crop.ToLowerInvariant() }
+    if ($RequireFace) { $options.refuse = @('no-face', 'several-faces') }
     if ($AllowUpscale) { $options.allow_upscale = $true }
     if ($AllowAnimated) { $options.allow_animated = $true }
     if ($MinShortSide) { $options.limits = @{ min_short_side = $MinShortSide } }

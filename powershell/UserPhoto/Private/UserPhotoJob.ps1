@@ -41,6 +41,7 @@ function Start-UserPhotoTargetJob {
         [switch]$Force,
         [int]$ThrottleLimit,
         [string]$Crop,
+        [switch]$RequireFace,
         [string]$ReportCsvPath,
         [string]$ReportJsonPath
     )
@@ -53,7 +54,7 @@ function Start-UserPhotoTargetJob {
                 -SearchBase $SearchBase -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes
         }
         Start-UserPhotoJob -Cmdlet $Cmdlet -Client $client -Directory $directory -Activity $Activity `
-            -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop `
+            -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop -RequireFace:$RequireFace `
             -ReportCsvPath $ReportCsvPath -ReportJsonPath $ReportJsonPath
     } finally {
         # The job holds its own reference to the directory connection.
@@ -72,6 +73,7 @@ function Start-UserPhotoJob {
         [switch]$Force,
         [int]$ThrottleLimit,
         [string]$Crop,
+        [switch]$RequireFace,
         # Reports the job writes when it finishes (the columns of `userphoto sync`).
         [string]$ReportCsvPath,
         [string]$ReportJsonPath
@@ -81,8 +83,11 @@ function Start-UserPhotoJob {
     if ($ReportCsvPath) { $options.report_csv = $ReportCsvPath }
     if ($ReportJsonPath) { $options.report_json = $ReportJsonPath }
     if ($ThrottleLimit) { $options.workers = $ThrottleLimit }
-    if ($Crop) { $options.render = @{ crop = $Crop.ToLowerInvariant() } }
-    $json = ConvertTo-Json -InputObject $options -Compress
+    $render = @{}
+    if ($Crop) { $render.crop = $Crop.ToLowerInvariant() }
+    if ($RequireFace) { $render.refuse = @('no-face', 'several-faces') }
+    if ($render.Count) { $options.render = $render }
+    $json = ConvertTo-Json -InputObject $options -Depth 5 -Compress
     if ($Directory) {
         $call = Invoke-UserPhotoNative -Method StartJobTo -Argument $Client, $Directory, $json -TargetObject $JournalPath
     } else {
@@ -99,6 +104,8 @@ function Start-UserPhotoJob {
         Done = 0
         Finished = $false
         DirectoryStopped = $false
+        # Users whose photo checks were shown (once per user, not once per destination).
+        Checked = New-Object 'System.Collections.Generic.HashSet[string]'
         Summary = $null
         Reports = @(@($ReportCsvPath, $ReportJsonPath) | Where-Object { $_ })
     }
@@ -144,6 +151,9 @@ function Receive-UserPhotoJob {
                 # Progress counts users; a user gets one result per destination, and the
                 # progress event after them.
                 ConvertTo-UserPhotoResult -JobEvent $e
+                if (@($e.checks).Count -and $State.Checked.Add([string]$e.user)) {
+                    foreach ($c in @($e.checks)) { Write-Warning ('{0}: {1} [{2}]' -f $e.user, $c.message, $c.code) }
+                }
                 if ($e.status -eq 'failed') {
                     $Cmdlet.WriteError((New-UserPhotoErrorRecord -Reason $e.error_code -Message $e.error -TargetObject $e.user))
                     if ((Test-UserPhotoDirectoryStop -Reason $e.error_code) -and -not $State.DirectoryStopped) {
@@ -219,5 +229,16 @@ function ConvertTo-UserPhotoResult {
         Attempts = $JobEvent.attempts
         ErrorCode = $JobEvent.error_code
         Error = $JobEvent.error
+        Crop = $JobEvent.crop
+        Checks = @(ConvertTo-UserPhotoCheck $JobEvent.checks)
+    }
+}
+
+function ConvertTo-UserPhotoCheck {
+    # Photo checks (warnings with stable codes) as objects: Code, Message.
+    param([object[]]$Checks)
+    foreach ($c in @($Checks)) {
+        if ($null -eq $c) { continue }
+        [pscustomobject]@{ PSTypeName = 'UserPhoto.PhotoCheck'; Code = $c.code; Message = $c.message }
     }
 }

@@ -94,7 +94,13 @@ function Publish-UserPhoto {
     and the connection's -MaxConcurrency bounds the requests in flight.
 
     .PARAMETER Crop
-    Centre (default): a square from the middle of the photo; None: fit the whole photo.
+    Auto (default): frame the face when exactly one is found, otherwise a square from the
+    middle (the result says why); Face: frame the most confident face; Centre: a square from
+    the middle; None: fit the whole photo inside the box. One crop serves every target.
+
+    .PARAMETER RequireFace
+    Refuse a photo without exactly one face (checks no-face and several-faces) instead of
+    warning about it.
 
     .EXAMPLE
     Publish-UserPhoto -User adele.vance@contoso.com -Path .\photos\adele.jpg
@@ -160,7 +166,8 @@ function Publish-UserPhoto {
     .OUTPUTS
     UserPhoto.PublishResult, one per user and destination: User, Destination (graph or ad),
     Status (Uploaded, Unchanged, Failed, Skipped), Source, Bytes, Width, Height, Quality,
-    Attempts, ErrorCode, Error.
+    Attempts, ErrorCode, Error, Crop (face, centre, none) and Checks (Code, Message) when the
+    photo was rendered; each check is also written as a warning, once per user.
     #>
     [CmdletBinding(DefaultParameterSetName = 'Path', SupportsShouldProcess, ConfirmImpact = 'Medium')]
     [OutputType('UserPhoto.PublishResult')]
@@ -201,8 +208,10 @@ function Publish-UserPhoto {
         [ValidateRange(1, 64)]
         [int]$ThrottleLimit,
 
-        [ValidateSet('Centre', 'None')]
-        [string]$Crop
+        [ValidateSet('Auto', 'Face', 'Centre', 'None')]
+        [string]$Crop,
+
+        [switch]$RequireFace
     )
     begin {
         $action = Get-UserPhotoTargetAction -Target $Target
@@ -218,7 +227,7 @@ function Publish-UserPhoto {
             if (-not $state) {
                 $state = Start-UserPhotoTargetJob -Cmdlet $PSCmdlet -Target $Target -Server $Server -Credential $Credential `
                     -SearchBase $SearchBase -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes `
-                    -Activity 'Publishing profile photos' -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop
+                    -Activity 'Publishing profile photos' -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop -RequireFace:$RequireFace
             }
             Add-UserPhotoJobItem -State $state -Cmdlet $PSCmdlet -User $User -Source $source
             Receive-UserPhotoJob -State $state -Cmdlet $PSCmdlet

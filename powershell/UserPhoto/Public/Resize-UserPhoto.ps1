@@ -31,7 +31,13 @@ function Resize-UserPhoto {
     It needs -Target or -Size: on its own it would apply to nothing, and is refused.
 
     .PARAMETER Crop
-    Centre (default): a square from the middle; None: fit the whole photo inside the box.
+    Auto (default): frame the face when exactly one is found, otherwise a square from the
+    middle (the result says why); Face: frame the most confident face; Centre: a square from
+    the middle; None: fit the whole photo inside the box. One crop serves every target.
+
+    .PARAMETER RequireFace
+    Refuse a photo without exactly one face (checks no-face and several-faces) instead of
+    warning about it.
 
     .PARAMETER AllowUpscale
     Enlarge photos smaller than the target size (by default they keep their size).
@@ -85,8 +91,10 @@ function Resize-UserPhoto {
 
         [int]$MaxBytes,
 
-        [ValidateSet('Centre', 'None')]
+        [ValidateSet('Auto', 'Face', 'Centre', 'None')]
         [string]$Crop,
+
+        [switch]$RequireFace,
 
         [switch]$AllowUpscale,
 
@@ -98,7 +106,7 @@ function Resize-UserPhoto {
     )
     begin {
         if ($Target) { $Target = @(Resolve-UserPhotoTarget -Cmdlet $PSCmdlet -Name $Target) }
-        $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop `
+        $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop -RequireFace:$RequireFace `
             -AllowUpscale:$AllowUpscale -AllowAnimated:$AllowAnimated -MinShortSide $MinShortSide
         $outDir = $null
         if ($OutputDirectory) { $outDir = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($OutputDirectory) }
@@ -116,6 +124,8 @@ function Resize-UserPhoto {
             }
             $renditions = $call.Value
             $report = ConvertFrom-Json $renditions.Report
+            $checks = @(ConvertTo-UserPhotoCheck $report.checks)
+            foreach ($c in $checks) { Write-Warning ('{0}: {1} [{2}]' -f $source.Path, $c.Message, $c.Code) }
             $i = 0
             foreach ($r in $report.renditions) {
                 $data = $renditions.Images[$i]
@@ -140,6 +150,8 @@ function Resize-UserPhoto {
                     MaxBytes = $r.max_bytes
                     Quality = $r.quality
                     Notes = @($r.notes)
+                    Crop = $report.crop.mode
+                    Checks = $checks
                     Path = $file
                     Data = $data
                 }

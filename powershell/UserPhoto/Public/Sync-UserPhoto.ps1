@@ -101,7 +101,13 @@ function Sync-UserPhoto {
     and the connection's -MaxConcurrency bounds the requests in flight.
 
     .PARAMETER Crop
-    Centre (default): a square from the middle of the photo; None: fit the whole photo.
+    Auto (default): frame the face when exactly one is found, otherwise a square from the
+    middle (the result says why); Face: frame the most confident face; Centre: a square from
+    the middle; None: fit the whole photo inside the box. One crop serves every target.
+
+    .PARAMETER RequireFace
+    Refuse a photo without exactly one face (checks no-face and several-faces) instead of
+    warning about it.
 
     .EXAMPLE
     Sync-UserPhoto -CsvPath .\hr-export.csv -JournalPath .\photos.sqlite -ReportPath .\report.csv
@@ -133,7 +139,8 @@ function Sync-UserPhoto {
     .OUTPUTS
     UserPhoto.PublishResult, one per user and destination: User, Destination (graph or ad),
     Status (Uploaded, Unchanged, Failed, Skipped), Source, Bytes, Width, Height, Quality,
-    Attempts, ErrorCode, Error.
+    Attempts, ErrorCode, Error, Crop (face, centre, none) and Checks (Code, Message) when the
+    photo was rendered; each check is also written as a warning, once per user.
     #>
     [CmdletBinding(DefaultParameterSetName = 'Csv', SupportsShouldProcess, ConfirmImpact = 'Medium')]
     [OutputType('UserPhoto.PublishResult')]
@@ -178,8 +185,10 @@ function Sync-UserPhoto {
         [ValidateRange(1, 64)]
         [int]$ThrottleLimit,
 
-        [ValidateSet('Centre', 'None')]
-        [string]$Crop
+        [ValidateSet('Auto', 'Face', 'Centre', 'None')]
+        [string]$Crop,
+
+        [switch]$RequireFace
     )
     # The feed as (user, path) items, read by the library with the CLI's rules.
     if ($PSCmdlet.ParameterSetName -eq 'Folder') {
@@ -216,7 +225,7 @@ function Sync-UserPhoto {
                 $state = Start-UserPhotoTargetJob -Cmdlet $PSCmdlet -Target $Target -Server $Server -Credential $Credential `
                     -SearchBase $SearchBase -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes `
                     -Activity 'Synchronising profile photos' -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit `
-                    -Crop $Crop -ReportCsvPath $ReportPath -ReportJsonPath $ReportJsonPath
+                    -Crop $Crop -RequireFace:$RequireFace -ReportCsvPath $ReportPath -ReportJsonPath $ReportJsonPath
             }
             $source = New-Object psobject -Property @{ Path = $item.path; Bytes = $null }
             Add-UserPhotoJobItem -State $state -Cmdlet $PSCmdlet -User $item.user -Source $source

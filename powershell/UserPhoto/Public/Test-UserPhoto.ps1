@@ -42,7 +42,13 @@ function Test-UserPhoto {
     re-encodes), 1024 to 102400, default 10240.
 
     .PARAMETER Crop
-    Centre (default): a square from the middle; None: fit the whole photo inside the box.
+    Auto (default): frame the face when exactly one is found, otherwise a square from the
+    middle (the result says why); Face: frame the most confident face; Centre: a square from
+    the middle; None: fit the whole photo inside the box. One crop serves every target.
+
+    .PARAMETER RequireFace
+    Refuse a photo without exactly one face (checks no-face and several-faces) instead of
+    warning about it.
 
     .PARAMETER AllowUpscale
     Accept photos smaller than a target by enlarging them.
@@ -120,7 +126,9 @@ function Test-UserPhoto {
 
     .OUTPUTS
     UserPhoto.ValidationResult, one per photo: Path, Format, Bytes, Width, Height,
-    Orientation, UprightWidth, UprightHeight, ColorModel, Frames, Warnings, Usable, and
+    Orientation, UprightWidth, UprightHeight, ColorModel, Frames, Warnings, Crop (face | centre | none), CropReason, Faces
+    (how many), Checks (Code, Message: no-face, several-faces, face-too-small, too-dark,
+    too-bright, low-detail, small-source), Usable, and
     Targets (Target, Size, MaxBytes, Verdict = fits | needs-resize | unusable,
     RenditionSize, Error, Problems).
 
@@ -157,8 +165,12 @@ function Test-UserPhoto {
 
         [Parameter(ParameterSetName = 'Path')]
         [Parameter(ParameterSetName = 'PictureData')]
-        [ValidateSet('Centre', 'None')]
+        [ValidateSet('Auto', 'Face', 'Centre', 'None')]
         [string]$Crop,
+
+        [Parameter(ParameterSetName = 'Path')]
+        [Parameter(ParameterSetName = 'PictureData')]
+        [switch]$RequireFace,
 
         [Parameter(ParameterSetName = 'Path')]
         [Parameter(ParameterSetName = 'PictureData')]
@@ -212,7 +224,7 @@ function Test-UserPhoto {
             return
         }
         if ($Target) { $Target = @(Resolve-UserPhotoTarget -Cmdlet $PSCmdlet -Name $Target) }
-        $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop `
+        $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop -RequireFace:$RequireFace `
             -AllowUpscale:$AllowUpscale -AllowAnimated:$AllowAnimated -MinShortSide $MinShortSide
     }
     process {
@@ -254,6 +266,10 @@ function Test-UserPhoto {
                 ColorModel = $s.color_model
                 Frames = $s.frames
                 Warnings = @($report.warnings)
+                Crop = $report.crop.mode
+                CropReason = $report.crop.reason
+                Faces = @($report.faces).Count
+                Checks = @(ConvertTo-UserPhotoCheck $report.checks)
                 Usable = -not ($targets | Where-Object { $_.Verdict -eq 'unusable' })
                 Targets = $targets
             }

@@ -36,6 +36,7 @@ namespace UserPhoto.Native
         BudgetUnreachable = 109,
         EncodeFailed = 110,
         Io = 111,
+        CheckRefused = 112,
         Config = 200,
         Auth = 201,
         UserNotFound = 202,

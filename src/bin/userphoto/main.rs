@@ -168,7 +168,8 @@ impl LookArgs {
         o.crop = self.crop;
         o.refuse = self.refuse.clone();
         if self.require_face {
-            o.refuse.extend([CheckCode::NoFace, CheckCode::SeveralFaces]);
+            o.refuse
+                .extend([CheckCode::NoFace, CheckCode::SeveralFaces]);
         }
         o.refuse.sort_by_key(|c| c.as_str());
         o.refuse.dedup();
@@ -245,7 +246,14 @@ impl Common {
 /// `crop face 120,40 600 x 600` (and why the mode asked for was not used).
 fn crop_line(c: &CropReport) -> String {
     let b = &c.region;
-    let mut line = format!("crop {} {},{} {} x {}", c.mode.as_str(), b.x, b.y, b.width, b.height);
+    let mut line = format!(
+        "crop {} {},{} {} x {}",
+        c.mode.as_str(),
+        b.x,
+        b.y,
+        b.width,
+        b.height
+    );
     if let Some(r) = &c.reason {
         line.push_str(&format!(" ({r})"));
     }
