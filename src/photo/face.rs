@@ -249,10 +249,12 @@ pub fn frame(width: u32, height: u32, crop: Crop, analysis: &Analysis, min_side:
             ([], _) => return centre(Some(no_face_reason(analysis))),
             ([one], _) => one,
             ([first, ..], Crop::Face) => first,
-            (many, _) => return centre(Some(format!(
+            (many, _) => {
+                return centre(Some(format!(
                 "{} faces found: cropped from the centre (crop face frames the most confident one)",
                 many.len()
-            ))),
+            )))
+            }
         },
     };
     Framing {
