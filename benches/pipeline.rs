@@ -743,6 +743,9 @@ struct OursResult {
     decode_cpu_ms: Vec<f64>,
     /// Per photo: render CPU minus the paired decode-only CPU.
     resize_encode_cpu_ms: Vec<f64>,
+    /// Per photo: face detection and the photo checks alone, on the decoded image (part of
+    /// every render since the face-aware crop).
+    face_cpu_ms: Vec<f64>,
     decode_dims: Option<(u8, u32, u32)>,
     peak_rss_kib: Option<u64>,
     input_bytes: u64,
@@ -791,6 +794,7 @@ fn measure_ours(
         other_threads_cpu_ms: 0.0,
         decode_cpu_ms: Vec::new(),
         resize_encode_cpu_ms: Vec::new(),
+        face_cpu_ms: Vec::new(),
         decode_dims: None,
         peak_rss_kib: None,
         input_bytes: 0,
@@ -835,6 +839,11 @@ fn measure_ours(
                 .push((cpu as f64 - dcpu as f64) / 1e6);
             r.decode_dims
                 .get_or_insert((d.scale_eighths, d.width, d.height));
+            // Faces and checks alone, on the image just decoded.
+            let c0 = thread_cpu_ns()?;
+            let a = userphoto::photo::face::analyse(d.width, d.height, &d.rgb);
+            r.face_cpu_ms.push((thread_cpu_ns()? - c0) as f64 / 1e6);
+            std::hint::black_box(a);
         }
         for rend in &out.renditions {
             let Some((_, s)) = r.targets.iter_mut().find(|(n, _)| *n == rend.target) else {
@@ -951,6 +960,12 @@ fn print_group(g: &Group, ours: &OursResult, vips: Option<&BenchResult<VipsResul
     println!(
         "    of which resize+encode   mean {:7.1} ms   (per photo: render minus its decode-only run)",
         mean(&ours.resize_encode_cpu_ms)
+    );
+    let face = mean(&ours.face_cpu_ms);
+    let render = mean(&ours.cpu_ms);
+    println!(
+        "    of which faces+checks    mean {face:7.1} ms   (+{:.1} % over a render without them; run alone after each render)",
+        100.0 * face / (render - face).max(f64::MIN_POSITIVE)
     );
     if let Some(k) = ours.peak_rss_kib {
         println!("    peak RSS during group    {:.1} MiB (VmHWM)", mib(k));
