@@ -44,4 +44,27 @@ fn bad_inputs_are_refused_within_a_small_allocation() {
             "{name}: peaked at {extra} bytes above the baseline"
         );
     }
+
+    // Found by fuzz/photo (ASan run, malloc of 1,128,481,603 bytes): a 6 KB WebP whose
+    // chunk header declares more bytes than the file holds. image-webp allocates the declared
+    // size before reading the EXIF chunk; the probe now refuses such a file first.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/fuzz/webp-chunk-past-the-end.webp"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    type Run = fn(&[u8], &userphoto::Options) -> userphoto::Result<()>;
+    let validate: Run = |b, o| userphoto::validate(b, o).map(drop);
+    let render: Run = |b, o| userphoto::render(b, o).map(drop);
+    for run in [validate, render] {
+        let base = LIVE.load(Ordering::SeqCst);
+        PEAK.store(base, Ordering::SeqCst);
+        let err = run(&bytes, &userphoto::Options::default()).expect_err("refused");
+        assert_eq!(err.code(), "truncated", "{err}");
+        let extra = PEAK.load(Ordering::SeqCst) - base;
+        assert!(
+            extra < 8 << 20,
+            "the WebP peaked at {extra} bytes above the baseline"
+        );
+    }
 }

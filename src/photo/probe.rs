@@ -316,6 +316,16 @@ fn probe_bmp(b: &[u8]) -> Result<Header> {
 fn probe_webp(b: &[u8]) -> Result<Header> {
     let f = Format::WebP;
     let chunk = b.get(12..16).ok_or_else(|| truncated(f))?;
+    // Every chunk must end inside the data: image-webp allocates a chunk's declared size
+    // before reading it (a 6 KB file declaring a 1 GB EXIF chunk, found by fuzzing).
+    let mut pos = 12usize;
+    while let Some(len) = le32(b, pos + 4) {
+        let end = (pos + 8).saturating_add(len as usize);
+        if end > b.len() {
+            return Err(truncated(f));
+        }
+        pos = end.saturating_add(usize::from(len % 2 == 1));
+    }
     let (w, hgt, frames) = match chunk {
         b"VP8 " => (
             le16(b, 26).map(|v| v & 0x3FFF),
