@@ -53,7 +53,7 @@ Describe 'Sync-UserPhoto' {
         $errs.Count | Should -Be 1
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'UserPhoto.UserNotFound*'
         $errs[0].TargetObject | Should -Be 'left.company@contoso.com'
-        Get-Content -LiteralPath $report -First 1 | Should -Be 'user,destination,status,bytes,width,height,quality,attempts,error_code,error,source'
+        Get-Content -LiteralPath $report -First 1 | Should -Be 'user,destination,status,bytes,width,height,quality,attempts,error_code,error,source,crop,checks'
         $rows = @(Import-Csv -LiteralPath $report)
         $rows.Count | Should -Be 3
         ($rows | Where-Object user -eq 'left.company@contoso.com').error_code | Should -Be 'user-not-found'

@@ -149,32 +149,36 @@ pub fn analyse(width: u32, height: u32, rgb: &[u8]) -> Analysis {
     analysis
 }
 
-/// Rec. 601 luma of RGB8 pixels, downscaled so the long side is at most FACE_WORKING_SIDE.
+/// Rec. 601 luma of RGB8 pixels, downscaled first so the long side is at most
+/// FACE_WORKING_SIDE (the SIMD resize of the colour image is cheaper than a full-size luma pass).
 fn working_copy(width: u32, height: u32, rgb: &[u8]) -> (u32, u32, Vec<u8>) {
-    let luma: Vec<u8> = rgb
+    let long = width.max(height);
+    let shrink = |v: u32| {
+        ((u64::from(v) * u64::from(FACE_WORKING_SIDE) / u64::from(long.max(1))) as u32).max(1)
+    };
+    let small = (long > FACE_WORKING_SIDE).then(|| {
+        let (gw, gh) = (shrink(width), shrink(height));
+        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+        let mut dst = Image::new(gw, gh, PixelType::U8x3);
+        ImageRef::new(width, height, rgb, PixelType::U8x3)
+            .ok()
+            .and_then(|src| Resizer::new().resize(&src, &mut dst, &options).ok())
+            .map(|()| (gw, gh, dst.into_vec()))
+    });
+    // Not resized (small already, or a buffer that does not match: not reachable for a
+    // decoded image): analyse at full size.
+    let (w, h, pixels) = match small.flatten() {
+        Some((gw, gh, v)) => (gw, gh, std::borrow::Cow::Owned(v)),
+        None => (width, height, std::borrow::Cow::Borrowed(rgb)),
+    };
+    let luma = pixels
         .chunks_exact(3)
         .map(|p| {
             let y = 299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2]);
             ((y + 500) / 1000) as u8
         })
         .collect();
-    let long = width.max(height);
-    if long <= FACE_WORKING_SIDE {
-        return (width, height, luma);
-    }
-    let shrink =
-        |v: u32| ((u64::from(v) * u64::from(FACE_WORKING_SIDE) / u64::from(long)) as u32).max(1);
-    let (gw, gh) = (shrink(width), shrink(height));
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
-    let mut dst = Image::new(gw, gh, PixelType::U8);
-    let resized = ImageRef::new(width, height, &luma, PixelType::U8)
-        .ok()
-        .and_then(|src| Resizer::new().resize(&src, &mut dst, &options).ok());
-    match resized {
-        Some(()) => (gw, gh, dst.into_vec()),
-        // Not reachable for a decoded image (its buffer matches its size); analyse at full size.
-        None => (width, height, luma),
-    }
+    (w, h, luma)
 }
 
 /// Mean luminance and mean absolute step to the right and downward neighbours.

@@ -316,6 +316,8 @@ static class Harness
         Throws(UpStatus.DimensionsTooLarge, "PNG header bomb 100000 x 100000", delegate { Api.Validate(Png(100000, 100000, new byte[] { 0x78, 0x9C, 0, 0, 0, 0 }), null); });
         Throws(UpStatus.TooManyPixels, "PNG header bomb 16000 x 16000", delegate { Api.Validate(Png(16000, 16000, new byte[] { 0x78, 0x9C, 0, 0, 0, 0 }), null); });
         Throws(UpStatus.TooSmall, "resize below min_short_side", delegate { Api.Resize(jpeg, "{\"targets\":[\"graph\"],\"limits\":{\"min_short_side\":100000}}"); });
+        // Portrait_0 shows a person from behind: no face, refused when asked.
+        Throws(UpStatus.CheckRefused, "refuse no-face", delegate { Api.Resize(jpeg, "{\"targets\":[\"ad-thumbnail\"],\"refuse\":[\"no-face\"]}"); });
         byte[] gif = AnimatedGif();
         Throws(UpStatus.Animated, "animated GIF", delegate { Api.Resize(gif, "{\"targets\":[\"graph\"]}"); });
         Ok(Api.Resize(gif, "{\"targets\":[\"ad-thumbnail\"],\"allow_animated\":true}").Images.Length == 1, "animated GIF with allow_animated");
@@ -639,7 +641,7 @@ static class Harness
                 }
                 Ok(finished != null && Field(finished, "report_error") == null, "finished without report_error: " + finished);
                 string[] lines = File.Exists(csv) ? File.ReadAllLines(csv) : new string[0];
-                Ok(lines.Length == 4 && lines[0] == "user,destination,status,bytes,width,height,quality,attempts,error_code,error,source",
+                Ok(lines.Length == 4 && lines[0] == "user,destination,status,bytes,width,height,quality,attempts,error_code,error,source,crop,checks",
                    "report_csv: the CLI's header and one row per result (" + lines.Length + " lines)");
                 Dictionary<string, List<string>> rows = new Dictionary<string, List<string>>();
                 for (int i = 1; i < lines.Length; i++) { List<string> f = CsvFields(lines[i]); rows[f[0]] = f; }
