@@ -21,7 +21,7 @@ use userphoto::photo::Photo;
 use userphoto::targets::TargetRequest;
 use userphoto::Options;
 
-use support::{mean, met, percentile, BenchResult, Flags};
+use support::{mean, met, percentile, read_proc, thread_cpu_ns, BenchResult, Flags};
 
 /// Synthetic photo size (12 MP).
 const WIDTH: usize = 4000;
@@ -135,19 +135,6 @@ fn parse_args() -> BenchResult<Args> {
 
 // ---------------------------------------------------------------------------------------------
 // /proc readings (no libc)
-
-fn read_proc(path: &str) -> BenchResult<String> {
-    fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
-}
-
-/// CPU time of the calling thread, ns (first field of /proc/thread-self/schedstat).
-fn thread_cpu_ns() -> BenchResult<u64> {
-    let s = read_proc("/proc/thread-self/schedstat")?;
-    s.split_whitespace()
-        .next()
-        .and_then(|f| f.parse().ok())
-        .ok_or_else(|| format!("unexpected /proc/thread-self/schedstat: {s:?}"))
-}
 
 /// Fields of /proc/self/stat from `first` (1-based, as in proc(5)), in clock ticks.
 fn self_stat_ticks(fields: [usize; 2]) -> BenchResult<u64> {

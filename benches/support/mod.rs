@@ -93,3 +93,16 @@ pub fn met(ok: bool) -> &'static str {
         "NOT MET"
     }
 }
+
+pub fn read_proc(path: &str) -> BenchResult<String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
+}
+
+/// CPU time of the calling thread, ns (first field of /proc/thread-self/schedstat).
+pub fn thread_cpu_ns() -> BenchResult<u64> {
+    let s = read_proc("/proc/thread-self/schedstat")?;
+    s.split_whitespace()
+        .next()
+        .and_then(|f| f.parse().ok())
+        .ok_or_else(|| format!("unexpected /proc/thread-self/schedstat: {s:?}"))
+}
