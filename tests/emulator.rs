@@ -72,6 +72,7 @@ fn users() -> Vec<EmulatedUser> {
         id: id.into(),
         user_principal_name: upn.into(),
         mail: Some(upn.into()),
+        ..Default::default()
     };
     vec![
         u(ADELE, "AdeleV@contoso.com"),
@@ -1718,4 +1719,150 @@ fn config_from_json_and_sync_use() {
         Emulator::start(bad),
         Err(userphoto::Error::Config(_))
     ));
+}
+
+#[tokio::test]
+async fn users_are_listed_in_pages_with_select_and_filter() {
+    let mut config = config();
+    config.users[1].account_enabled = false;
+    config.users[2].display_name = Some("Zoë".into());
+    let emu = start(config);
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+    let list = format!("{}/v1.0/users", emu.graph_endpoint());
+    let get = |url: String| {
+        let (client, token) = (client.clone(), token.clone());
+        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    // Two per page: the next link carries the query on, and the last page has none.
+    let mut url = with_query(
+        list.clone(),
+        &[("$select", "id,displayName,accountEnabled"), ("$top", "2")],
+    );
+    let mut seen = Vec::new();
+    loop {
+        let r = get(url).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.unwrap();
+        for u in v["value"].as_array().unwrap() {
+            let keys: Vec<&str> = u.as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(keys.len(), 3, "{u}");
+            seen.push((
+                u["id"].as_str().unwrap().to_owned(),
+                u["accountEnabled"].as_bool().unwrap(),
+            ));
+        }
+        match v["@odata.nextLink"].as_str() {
+            Some(next) => url = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), users().len());
+    assert_eq!(seen[1], (OBRIEN.to_owned(), false));
+    assert_eq!(emu.stats().user_pages as usize, users().len().div_ceil(2));
+    // Filtered: the disabled user is left out, on every page.
+    let r = get(with_query(
+        list.clone(),
+        &[("$filter", "accountEnabled eq true"), ("$top", "999")],
+    ))
+    .await;
+    let v: Value = r.json().await.unwrap();
+    let ids: Vec<&str> = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.contains(&OBRIEN) && ids.len() == users().len() - 1,
+        "{ids:?}"
+    );
+    // What Graph refuses, and what this emulator does not model.
+    for (query, code) in [
+        (vec![("$top", "1000")], "Request_UnsupportedQuery"),
+        (vec![("$top", "0")], "Request_UnsupportedQuery"),
+        (vec![("$select", "id,jobTitle")], "Request_BadRequest"),
+        (
+            vec![("$filter", "startswith(displayName,'A')")],
+            "Request_UnsupportedQuery",
+        ),
+        (vec![("$skiptoken", "not-a-token")], "Request_BadRequest"),
+    ] {
+        let (status, got, body) = error_code(get(with_query(list.clone(), &query)).await).await;
+        assert_eq!(
+            (status, got.as_str()),
+            (StatusCode::BAD_REQUEST, code),
+            "{query:?}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_batch_answers_each_request_by_id() {
+    let emu = start(config());
+    emu.set_photo(ADELE, Some(jpeg()));
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+    let batch = format!("{}/v1.0/$batch", emu.graph_endpoint());
+    let post = |body: Value| {
+        let (client, token, batch) = (client.clone(), token.clone(), batch.clone());
+        async move {
+            client
+                .post(batch)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = post(json!({"requests": [
+        {"id": "meta", "method": "GET", "url": format!("/users/{ADELE}/photo")},
+        {"id": "bytes", "method": "GET", "url": format!("/users/{ADELE}/photo/$value")},
+        {"id": "none", "method": "GET", "url": format!("/users/{OBRIEN}/photo")},
+        {"id": "nobody", "method": "GET", "url": "/users/nobody@contoso.com/photo"},
+        {"id": "write", "method": "DELETE", "url": format!("/users/{ADELE}/photo")},
+    ]}))
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    let by_id = |id: &str| {
+        v["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id)
+            .unwrap_or_else(|| panic!("no answer {id}: {v}"))
+            .clone()
+    };
+    assert_eq!(
+        v["responses"][0]["id"], "write",
+        "answers come back in another order"
+    );
+    let meta = by_id("meta");
+    assert_eq!(
+        (meta["status"].as_u64(), meta["body"]["width"].as_u64()),
+        (Some(200), Some(64))
+    );
+    let bytes = by_id("bytes");
+    assert_eq!(bytes["headers"]["Content-Type"], "image/jpeg");
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(bytes["body"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(decoded, jpeg(), "binary bodies are base64");
+    assert_eq!(by_id("none")["status"], 404);
+    assert_eq!(
+        by_id("nobody")["body"]["error"]["code"],
+        "Request_ResourceNotFound"
+    );
+    assert_eq!(by_id("write")["status"], 400);
+    assert!(emu.photo(ADELE).is_some(), "no write inside a batch");
+    // More than 20 is refused whole.
+    let many: Vec<Value> = (0..21)
+        .map(|i| json!({"id": i.to_string(), "method": "GET", "url": format!("/users/{ADELE}/photo")}))
+        .collect();
+    let (status, _, body) = error_code(post(json!({ "requests": many })).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let stats = emu.stats();
+    assert_eq!((stats.batches, stats.batched_requests), (1, 5));
 }

@@ -112,8 +112,8 @@ impl fmt::Debug for AppRegistration {
 }
 
 /// A directory user. Graph addresses a user by `id` (exact) or `userPrincipalName`
-/// (case-insensitive).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// (case-insensitive). `GET /users` lists them in this order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EmulatedUser {
     pub id: String,
@@ -121,6 +121,23 @@ pub struct EmulatedUser {
     pub user_principal_name: String,
     #[serde(rename = "mail")]
     pub mail: Option<String>,
+    #[serde(rename = "displayName", alias = "display_name")]
+    pub display_name: Option<String>,
+    /// Signing in allowed (Graph's `accountEnabled`); a disabled account is still listed.
+    #[serde(rename = "accountEnabled", alias = "account_enabled")]
+    pub account_enabled: bool,
+}
+
+impl Default for EmulatedUser {
+    fn default() -> Self {
+        EmulatedUser {
+            id: String::new(),
+            user_principal_name: String::new(),
+            mail: None,
+            display_name: None,
+            account_enabled: true,
+        }
+    }
 }
 
 /// The photo update policy (`GET /beta/admin/people/photoUpdateSettings`, property `source`).
@@ -248,4 +265,9 @@ pub struct EmulatorStats {
     pub max_in_flight_seen: usize,
     /// Bytes of successfully stored photos.
     pub bytes_uploaded: u64,
+    /// Pages of `GET /users` served.
+    pub user_pages: u64,
+    /// `POST /$batch` requests, and the requests inside them.
+    pub batches: u64,
+    pub batched_requests: u64,
 }

@@ -19,6 +19,8 @@ use super::state::{Fault, Shared, StoredPhoto, TokenProblem};
 /// Past this many bytes an upload is not even read to the end; the connection is closed after
 /// the 413 (a well-behaved client never gets near it because it is far above max_photo_bytes).
 const HARD_BODY_CAP: usize = 64 * 1024 * 1024;
+/// A batch of 20 reads is a few kilobytes; writes inside a batch are not served here.
+const BATCH_BODY_CAP: usize = 1024 * 1024;
 
 /// Handle a request under `/v1.0/` or `/beta/`.
 pub(crate) async fn handle(
@@ -127,7 +129,7 @@ pub(crate) async fn handle(
     }
 
     // 4. Route.
-    route(shared, ids, req).await
+    route(shared, ids, &app_id, req).await
 }
 
 /// Send `r` without running the handler, after reading what the client is still sending (up
@@ -162,6 +164,10 @@ enum Target {
     PhotoValue(String),
     /// `/beta/admin/people/photoUpdateSettings`
     PhotoUpdateSettings,
+    /// `/users`
+    Users,
+    /// `/$batch`
+    Batch,
     /// `/me/...` with an app-only token
     Me,
     /// `/users/$...`: a UPN beginning with `$` must use the key form
@@ -194,6 +200,8 @@ fn parse_target(version: &str, segments: &[String]) -> Target {
         _ => Target::NotFound(rest.first().cloned().unwrap_or_default()),
     };
     match segments {
+        [users] if users == "users" => Target::Users,
+        [batch] if batch == "$batch" => Target::Batch,
         [users, user, rest @ ..] if users == "users" => {
             if user.starts_with('$') {
                 // Graph's documentation: a userPrincipalName beginning with '$' must be sent as
@@ -260,35 +268,80 @@ fn policy_denied(ids: &RequestIds) -> Response<Body> {
     )
 }
 
+/// The percent-decoded segments of a path (`v1.0/users/x/photo`); Err: not UTF-8.
+fn decode_path(path: &str) -> Option<Vec<String>> {
+    path.trim_start_matches('/')
+        .trim_end_matches('/')
+        .split('/')
+        .map(decode_segment)
+        .collect()
+}
+
+fn bad_url(ids: &RequestIds) -> Response<Body> {
+    graph_error(
+        StatusCode::BAD_REQUEST,
+        ids,
+        "BadRequest",
+        "The request URL is not valid UTF-8 after percent-decoding.",
+    )
+}
+
+/// The answer to a GET of `path` (under the version) that a batch may hold: photo metadata,
+/// photo bytes, users. None for anything else.
+pub(crate) fn answer_get(
+    shared: &Shared,
+    ids: &RequestIds,
+    version: &str,
+    path: &str,
+    query: &str,
+) -> Option<Response<Body>> {
+    let Some(segments) = decode_path(path) else {
+        return Some(bad_url(ids));
+    };
+    match parse_target(version, &segments) {
+        Target::PhotoMeta(user) => Some(photo_metadata(shared, ids, version, &user)),
+        Target::PhotoValue(user) => Some(photo_value(shared, ids, &user)),
+        Target::Users => Some(super::listing::list_users(shared, ids, version, query)),
+        _ => None,
+    }
+}
+
 async fn route(
     shared: &Arc<Shared>,
     ids: &RequestIds,
+    app_id: &str,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
-    let raw: Vec<&str> = req
-        .uri()
-        .path()
-        .trim_start_matches('/')
-        .trim_end_matches('/')
-        .split('/')
-        .collect();
-    let mut segments = Vec::with_capacity(raw.len());
-    for s in &raw {
-        match decode_segment(s) {
-            Some(d) => segments.push(d),
-            None => {
-                return Ok(graph_error(
-                    StatusCode::BAD_REQUEST,
-                    ids,
-                    "BadRequest",
-                    "The request URL is not valid UTF-8 after percent-decoding.",
-                ))
-            }
-        }
-    }
+    let Some(mut segments) = decode_path(req.uri().path()) else {
+        return Ok(bad_url(ids));
+    };
     let version = segments.remove(0);
     let method = req.method().clone();
     match parse_target(&version, &segments) {
+        Target::Users => match method {
+            Method::GET => Ok(super::listing::list_users(
+                shared,
+                ids,
+                &version,
+                req.uri().query().unwrap_or(""),
+            )),
+            _ => Ok(method_not_allowed(ids, &method, "GET")),
+        },
+        Target::Batch => match method {
+            Method::POST => {
+                let (body, total) = read_body(req, BATCH_BODY_CAP + 1).await?;
+                if total > BATCH_BODY_CAP {
+                    return Ok(graph_error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        ids,
+                        "RequestEntityTooLarge",
+                        &format!("The batch is {total} bytes; this emulator reads at most {BATCH_BODY_CAP}."),
+                    ));
+                }
+                Ok(super::listing::batch(shared, ids, app_id, &version, &body).await)
+            }
+            _ => Ok(method_not_allowed(ids, &method, "POST")),
+        },
         Target::PhotoMeta(user) => match method {
             Method::GET => Ok(photo_metadata(shared, ids, &version, &user)),
             // Graph's API reference documents DELETE on `.../photo/$value` only, but Microsoft's

@@ -25,6 +25,7 @@ mod auth;
 mod config;
 mod graph;
 mod http;
+mod listing;
 mod metadata;
 mod photo_check;
 mod server;

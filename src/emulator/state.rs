@@ -118,6 +118,9 @@ pub(crate) struct Shared {
     pub port: u16,
     pub apps: Vec<App>,
     pub users: Vec<EmulatedUser>,
+    /// Indexes into `users` by id and by lower-case UPN (tenants of 10,000 users).
+    by_id: HashMap<String, usize>,
+    by_upn: HashMap<String, usize>,
     pub max_photo_bytes: usize,
     pub managed_identity: Option<ManagedIdentityConfig>,
     inner: Mutex<Inner>,
@@ -153,17 +156,18 @@ pub(crate) fn build(config: &EmulatorConfig, base_url: String, port: u16) -> Res
             )));
         }
     }
+    let (mut by_id, mut by_upn) = (HashMap::new(), HashMap::new());
     for (i, u) in config.users.iter().enumerate() {
         if u.id.is_empty() || u.user_principal_name.is_empty() {
             return Err(Error::Config(format!(
                 "emulator: user #{i} needs both an id and a userPrincipalName"
             )));
         }
-        let dup = config.users[..i].iter().any(|v| {
-            v.id == u.id
-                || v.user_principal_name.to_lowercase() == u.user_principal_name.to_lowercase()
-        });
-        if dup {
+        let fresh_id = by_id.insert(u.id.clone(), i).is_none();
+        let fresh_upn = by_upn
+            .insert(u.user_principal_name.to_lowercase(), i)
+            .is_none();
+        if !(fresh_id && fresh_upn) {
             return Err(Error::Config(format!(
                 "emulator: user {:?} ({}) is listed twice",
                 u.user_principal_name, u.id
@@ -184,6 +188,8 @@ pub(crate) fn build(config: &EmulatorConfig, base_url: String, port: u16) -> Res
         port,
         apps,
         users: config.users.clone(),
+        by_id,
+        by_upn,
         max_photo_bytes: config.max_photo_bytes,
         managed_identity: config.managed_identity.clone(),
         inner: Mutex::new(Inner {
@@ -331,12 +337,11 @@ impl Shared {
 
     /// By id (exact), else by UPN (case-insensitive).
     pub fn find_user(&self, key: &str) -> Option<&EmulatedUser> {
-        self.users.iter().find(|u| u.id == key).or_else(|| {
-            let lower = key.to_lowercase();
-            self.users
-                .iter()
-                .find(|u| u.user_principal_name.to_lowercase() == lower)
-        })
+        let i = self
+            .by_id
+            .get(key)
+            .or_else(|| self.by_upn.get(&key.to_lowercase()))?;
+        self.users.get(*i)
     }
 
     // ---- statistics ----

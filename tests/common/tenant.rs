@@ -15,7 +15,7 @@ pub fn numbered_users<S: Into<String>>(upns: impl IntoIterator<Item = S>) -> Vec
         .map(|(i, upn)| EmulatedUser {
             id: format!("00000000-0000-4000-8000-{i:012}"),
             user_principal_name: upn.into(),
-            mail: None,
+            ..Default::default()
         })
         .collect()
 }
