@@ -1,7 +1,11 @@
 //! Audits of stored photos. The directory audit: every user under the search base (one
 //! paged search, [`DirectoryClient::scan`]) whose thumbnailPhoto is over a size, not a JPEG,
 //! not square, unreadable or missing; optionally re-encoded to fit in the same run, through
-//! the one publishing path ([`crate::publish`]).
+//! the one publishing path ([`crate::publish`]). The tenant audit ([`tenant`]): every Graph
+//! user without a photo, with a small or not square one, or (photos downloaded) one that
+//! fails the photo checks.
+
+pub mod tenant;
 
 use std::path::Path;
 
@@ -54,6 +58,8 @@ pub enum AuditProblem {
     NotSquare,
     /// The bytes are not a photo the pipeline can read.
     Unreadable,
+    /// Graph: the short side is under the largest target's (648 px).
+    Small,
 }
 
 impl AuditProblem {
@@ -64,6 +70,7 @@ impl AuditProblem {
             AuditProblem::NotJpeg => "not-jpeg",
             AuditProblem::NotSquare => "not-square",
             AuditProblem::Unreadable => "unreadable",
+            AuditProblem::Small => "small",
         }
     }
 }

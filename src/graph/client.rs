@@ -216,6 +216,10 @@ impl GraphClient {
         self.inner.max_concurrency
     }
 
+    pub(super) fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
+    }
+
     pub fn graph_endpoint(&self) -> &str {
         &self.inner.graph
     }
@@ -314,7 +318,7 @@ impl GraphClient {
 
     /// Hold every request of this client back until `delay` from now (never shortens a
     /// wait already set).
-    fn resume_after(&self, delay: Duration) {
+    pub(super) fn resume_after(&self, delay: Duration) {
         let at = tokio::time::Instant::now() + delay;
         let mut gate = self
             .inner
@@ -351,7 +355,7 @@ impl GraphClient {
     }
 
     /// A Graph call with a bearer token; a 401 gets one fresh token and one more try.
-    async fn graph_call(
+    pub(super) async fn graph_call(
         &self,
         method: Method,
         path: &str,
@@ -388,37 +392,26 @@ impl GraphClient {
     async fn failure(&self, user: &str, reply: &Reply, uploaded: Option<u64>) -> Error {
         let (code, message) = reply.error_detail();
         let status = reply.status.as_u16();
-        match status {
-            401 => Error::Auth(format!("Microsoft Graph refused the access token: {code}: {message}")),
-            403 => match self.photo_update_source().await {
-                Ok(Some(s)) if s.eq_ignore_ascii_case("onPremises") && uploaded.is_some() => {
-                    Error::PolicyBlocked { user: user.to_string() }
+        // A refused write may be the tenant's photo policy rather than a permission.
+        if status == 403 && uploaded.is_some() {
+            if let Ok(Some(s)) = self.photo_update_source().await {
+                if s.eq_ignore_ascii_case("onPremises") {
+                    return Error::PolicyBlocked {
+                        user: user.to_string(),
+                    };
                 }
-                _ => Error::Forbidden {
-                    user: user.to_string(),
-                    detail: format!(
-                        "{code}: {message} (the app needs the ProfilePhoto.ReadWrite.All or User.ReadWrite.All application permission)"
-                    ),
-                },
-            },
-            404 if uploaded.is_none() && means_no_photo(&code, &message) => Error::NoPhoto { user: user.to_string() },
-            404 => Error::UserNotFound { user: user.to_string() },
-            413 => Error::TooLarge {
-                user: user.to_string(),
-                bytes: uploaded.unwrap_or(0),
-                limit: GRAPH.max_bytes,
-                server: Some(format!("413 {code}: {message}")),
-            },
-            429 => Error::Throttled {
-                user: user.to_string(),
-                attempts: reply.attempts,
-                waited_ms: reply.waited.as_millis() as u64,
-            },
-            400 if uploaded.is_some() => Error::ImageRejected { user: user.to_string(), detail: format!("{code}: {message}") },
-            _ => Error::Graph { user: user.to_string(), status, code, message },
+            }
         }
+        failure_of(
+            user,
+            status,
+            code,
+            message,
+            reply.attempts,
+            reply.waited,
+            uploaded,
+        )
     }
-
     /// `PUT /users/{user}/photo/$value`.
     pub async fn put_photo(&self, user: &str, photo: Bytes) -> Result<UploadOutcome> {
         let len = photo.len() as u64;
@@ -506,6 +499,44 @@ impl GraphClient {
         }
         let v: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
         Ok(v["source"].as_str().map(str::to_string))
+    }
+}
+
+/// The named error of a failed photo request (`uploaded`: the bytes of a write), from its
+/// status and Graph's error code and message.
+pub(crate) fn failure_of(
+    user: &str,
+    status: u16,
+    code: String,
+    message: String,
+    attempts: u32,
+    waited: Duration,
+    uploaded: Option<u64>,
+) -> Error {
+    let user = user.to_string();
+    match status {
+        401 => Error::Auth(format!("Microsoft Graph refused the access token: {code}: {message}")),
+        403 => Error::Forbidden {
+            user,
+            detail: format!(
+                "{code}: {message} (the app needs the ProfilePhoto.ReadWrite.All or User.ReadWrite.All application permission)"
+            ),
+        },
+        404 if uploaded.is_none() && means_no_photo(&code, &message) => Error::NoPhoto { user },
+        404 => Error::UserNotFound { user },
+        413 => Error::TooLarge {
+            user,
+            bytes: uploaded.unwrap_or(0),
+            limit: GRAPH.max_bytes,
+            server: Some(format!("413 {code}: {message}")),
+        },
+        429 => Error::Throttled {
+            user,
+            attempts,
+            waited_ms: waited.as_millis() as u64,
+        },
+        400 if uploaded.is_some() => Error::ImageRejected { user, detail: format!("{code}: {message}") },
+        _ => Error::Graph { user, status, code, message },
     }
 }
 

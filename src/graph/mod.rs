@@ -1,11 +1,13 @@
-//! Microsoft Graph: auth, the photo client and the retry policy.
+//! Microsoft Graph: auth, the photo client, listing and batching, and the retry policy.
 
 pub mod auth;
+pub mod batch;
 pub mod client;
 pub mod retry;
 mod token;
 
 pub use auth::{AssertionAlgorithm, Credential, Environment};
+pub use batch::{BatchAnswer, ListedUser, MAX_BATCH};
 pub use client::{user_path, GraphClient, GraphConfig, PhotoMeta, UploadOutcome};
 pub use retry::RetryPolicy;
 #[doc(hidden)]

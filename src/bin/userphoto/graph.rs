@@ -1,4 +1,4 @@
-//! The Microsoft Graph commands: upload, sync, export, remove.
+//! The Microsoft Graph commands: upload, sync, export, remove, audit.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::json;
 
+use userphoto::audit::tenant::{self, TenantAuditOptions, TenantEntry};
 use userphoto::graph::{AssertionAlgorithm, Credential, Environment, GraphClient, GraphConfig};
 use userphoto::publish::Written;
 use userphoto::sync::{self, Status};
@@ -318,4 +319,145 @@ pub fn remove(conn: &Connection, users: &[String]) -> ExitCode {
         }
     }
     exit_code(failed > 0)
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// Audit the tenant through Microsoft Graph (`ad audit` audits the directory).
+    #[arg(long, required = true)]
+    graph: bool,
+    /// Also audit disabled accounts (by default only accountEnabled eq true).
+    #[arg(long)]
+    include_disabled: bool,
+    /// An OData $filter for the users to audit, instead of the enabled-accounts one.
+    #[arg(long)]
+    filter: Option<String>,
+    /// Users per page of GET /users (1-999).
+    #[arg(long, default_value_t = 999)]
+    page_size: u32,
+    /// One request per user instead of JSON batches of 20.
+    #[arg(long)]
+    no_batch: bool,
+    /// Download each photo and run the photo checks (faces, light, detail).
+    #[arg(long)]
+    photos: bool,
+    /// Print every user, not only those with a problem.
+    #[arg(long)]
+    all: bool,
+    #[arg(long)]
+    report_csv: Option<PathBuf>,
+    #[arg(long)]
+    report_json: Option<PathBuf>,
+    /// One JSON object per printed user on stdout, then the summary.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn audit(conn: &Connection, args: &AuditArgs) -> ExitCode {
+    let client = match conn.client() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let options = TenantAuditOptions {
+        include_disabled: args.include_disabled,
+        filter: args.filter.clone(),
+        page_size: args.page_size,
+        batch: !args.no_batch,
+        photos: args.photos,
+        ..TenantAuditOptions::default()
+    };
+    let bar = crate::output::spinner("users", args.json);
+    let keep = args.report_csv.is_some() || args.report_json.is_some();
+    let mut entries: Vec<TenantEntry> = Vec::new();
+    let result = tenant::audit_tenant(&client, &options, |mut e| {
+        bar.inc(1);
+        let listed = !e.problems.is_empty() || !e.checks.is_empty() || e.error.is_some();
+        if listed || args.all {
+            bar.suspend(|| print_entry(&e, args.json));
+        }
+        if keep {
+            e.photo = None;
+            entries.push(e);
+        }
+    });
+    bar.finish_and_clear();
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    for (path, written) in [
+        (
+            args.report_csv.as_deref(),
+            args.report_csv
+                .as_deref()
+                .map(|p| tenant::write_csv(p, &entries)),
+        ),
+        (
+            args.report_json.as_deref(),
+            args.report_json
+                .as_deref()
+                .map(|p| tenant::write_json(p, &summary, &entries)),
+        ),
+    ] {
+        match (path, written) {
+            (Some(p), Some(Ok(()))) => eprintln!("report: {}", p.display()),
+            (_, Some(Err(e))) => return fail(&e),
+            _ => {}
+        }
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&json!({ "summary": summary })).unwrap_or_default()
+        );
+    }
+    let counts = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    eprintln!(
+        "{} users audited: {} with a photo, {} listed, {} failed; {} requests{}{}",
+        summary.users,
+        summary.with_photo,
+        summary.listed,
+        summary.failed,
+        summary.requests,
+        if summary.problems.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", counts(&summary.problems))
+        },
+        if summary.checks.is_empty() {
+            String::new()
+        } else {
+            format!("; checks: {}", counts(&summary.checks))
+        },
+    );
+    exit_code(summary.failed > 0)
+}
+
+fn print_entry(e: &TenantEntry, json_lines: bool) {
+    let mut out = std::io::stdout().lock();
+    if json_lines {
+        let _ = writeln!(out, "{}", serde_json::to_string(e).unwrap_or_default());
+        return;
+    }
+    let what = match (&e.error, e.width, e.height) {
+        (Some(err), _, _) => format!(
+            "failed [{}] {err}",
+            e.error_code.as_deref().unwrap_or("error")
+        ),
+        (None, Some(w), Some(h)) => format!("{w} x {h}"),
+        (None, _, _) => "no photo".into(),
+    };
+    let problems: Vec<&str> = e.problems.iter().map(|p| p.name()).collect();
+    let problems = if problems.is_empty() {
+        "ok".to_string()
+    } else {
+        problems.join(",")
+    };
+    let _ = writeln!(out, "{problems:<20} {}  {what}", e.user);
+    crate::output::write_checks(&mut out, &e.checks);
 }

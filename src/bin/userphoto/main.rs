@@ -96,6 +96,15 @@ enum Command {
         #[arg(long, required = true, num_args = 1..)]
         user: Vec<String>,
     },
+    /// Audit the tenant's photos through Microsoft Graph: users without a photo, with one
+    /// under 648 px or not square, or (--photos) one that fails the photo checks. One line
+    /// per listed user as it is known; --report-csv/--report-json keep every user.
+    Audit {
+        #[command(flatten)]
+        connection: graph::Connection,
+        #[command(flatten)]
+        args: graph::AuditArgs,
+    },
     /// Run the local Graph emulator (token endpoint and photo API) until Ctrl+C.
     Emulate {
         /// JSON configuration: apps, users, throttling, faults (see README).
@@ -485,6 +494,7 @@ fn main() -> ExitCode {
             out,
         } => graph::export(connection, user, out),
         Command::Remove { connection, user } => graph::remove(connection, user),
+        Command::Audit { connection, args } => graph::audit(connection, args),
         Command::Emulate {
             config,
             port,

@@ -52,6 +52,22 @@ pub fn progress(count: u64, json: bool) -> ProgressBar {
     bar
 }
 
+/// A counter on stderr for work of unknown length (`what`: the unit counted), hidden for
+/// JSON output or when stderr is not a terminal.
+pub fn spinner(what: &str, json: bool) -> ProgressBar {
+    use std::io::IsTerminal;
+    if json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template(&format!("{{spinner}} {{pos}} {what} {{per_sec}}"))
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 /// Publish one photo file to one destination through the library's publishing path:
 /// rendered for it, or written as it is with `raw`.
 pub fn publish_file(

@@ -1,0 +1,408 @@
+//! The tenant audit: every user of Microsoft Graph (paged `GET /users`), each user's photo
+//! metadata (and, when asked, the photo itself with the photo checks) read in JSON batches of
+//! 20, classified, one result per user as it is known.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinSet;
+
+use super::AuditProblem;
+use crate::error::{Error, Result};
+use crate::files::write_atomically;
+use crate::graph::{user_path, BatchAnswer, GraphClient, ListedUser, PhotoMeta, MAX_BATCH};
+use crate::photo::{self, Check, Options};
+use crate::targets::{TargetRequest, GRAPH};
+
+/// JSON (all optional): `{"include_disabled": false, "filter": null, "page_size": 999,
+/// "batch": true, "photos": false, "min_side": 648}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TenantAuditOptions {
+    /// Also audit disabled accounts (by default `$filter=accountEnabled eq true`).
+    pub include_disabled: bool,
+    /// An OData `$filter` for the users listed, instead of the enabled-accounts one.
+    pub filter: Option<String>,
+    /// Users per page (`$top`, 1-999).
+    pub page_size: u32,
+    /// Read photos in JSON batches of 20 (off: one request per user).
+    pub batch: bool,
+    /// Also download each photo and run the photo checks (faces, light, detail).
+    pub photos: bool,
+    /// A photo whose short side is under this many pixels is `small`.
+    pub min_side: u32,
+}
+
+impl Default for TenantAuditOptions {
+    fn default() -> Self {
+        TenantAuditOptions {
+            include_disabled: false,
+            filter: None,
+            page_size: 999,
+            batch: true,
+            photos: false,
+            min_side: GRAPH.size,
+        }
+    }
+}
+
+/// One user's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantEntry {
+    /// The UPN, else the object id.
+    pub user: String,
+    pub id: String,
+    pub display_name: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub content_type: Option<String>,
+    pub problems: Vec<AuditProblem>,
+    /// The photo checks (with `photos`).
+    pub checks: Vec<Check>,
+    /// The photo as downloaded (with `photos`; not serialised, for the contact sheet).
+    #[serde(skip)]
+    pub photo: Option<Vec<u8>>,
+    /// What made a photo `unreadable`.
+    pub detail: Option<String>,
+    /// Why this user could not be audited (the other fields are then partly empty).
+    pub error_code: Option<String>,
+    pub error: Option<String>,
+}
+
+/// JSON: `{"graph_endpoint", "users", "with_photo", "listed", "failed", "requests",
+///   "problems": {"missing": 3, ...}, "checks": {"no-face": 1, ...}}`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TenantAuditSummary {
+    pub graph_endpoint: String,
+    pub users: u64,
+    pub with_photo: u64,
+    /// Users with at least one problem or check.
+    pub listed: u64,
+    /// Users that could not be audited.
+    pub failed: u64,
+    /// HTTP requests sent to Graph for the audit (pages + batches or single reads; retries
+    /// inside the client not counted).
+    pub requests: u64,
+    pub problems: BTreeMap<String, u64>,
+    pub checks: BTreeMap<String, u64>,
+}
+
+const SELECT: &str = "id,userPrincipalName,displayName,accountEnabled";
+
+/// Audit the tenant (blocking; on the library's runtime). `on_entry` gets each user's result
+/// as soon as it is known.
+pub fn audit_tenant(
+    client: &GraphClient,
+    options: &TenantAuditOptions,
+    on_entry: impl FnMut(TenantEntry),
+) -> Result<TenantAuditSummary> {
+    crate::runtime().block_on(audit_tenant_async(client, options, on_entry))
+}
+
+pub async fn audit_tenant_async(
+    client: &GraphClient,
+    options: &TenantAuditOptions,
+    mut on_entry: impl FnMut(TenantEntry),
+) -> Result<TenantAuditSummary> {
+    if !(1..=999).contains(&options.page_size) {
+        return Err(Error::Config(format!(
+            "page_size {} is outside Graph's 1-999",
+            options.page_size
+        )));
+    }
+    let filter = match (&options.filter, options.include_disabled) {
+        (Some(f), _) => Some(f.clone()),
+        (None, false) => Some("accountEnabled eq true".to_string()),
+        (None, true) => None,
+    };
+    let mut summary = TenantAuditSummary {
+        graph_endpoint: client.graph_endpoint().to_string(),
+        ..Default::default()
+    };
+    let mut next: Option<String> = None;
+    loop {
+        let (users, link) = client
+            .list_users_page(
+                SELECT,
+                filter.as_deref(),
+                options.page_size,
+                next.as_deref(),
+            )
+            .await?;
+        summary.requests += 1;
+        // Groups of 20 users (one batch, or 20 single reads each), at most the client's
+        // concurrency in flight; results stream out as groups finish.
+        let mut groups = users.chunks(MAX_BATCH).map(<[ListedUser]>::to_vec);
+        let mut running = JoinSet::new();
+        loop {
+            while running.len() < client.max_concurrency() {
+                let Some(group) = groups.next() else { break };
+                let (c, o) = (client.clone(), options.clone());
+                running.spawn(async move { audit_group(&c, &o, group).await });
+            }
+            let Some(done) = running.join_next().await else {
+                break;
+            };
+            let (entries, requests) =
+                done.map_err(|e| Error::Config(format!("audit task: {e}")))?;
+            summary.requests += requests;
+            for e in entries {
+                count(&mut summary, &e);
+                on_entry(e);
+            }
+        }
+        match link {
+            Some(l) => next = Some(l),
+            None => break,
+        }
+    }
+    Ok(summary)
+}
+
+fn count(summary: &mut TenantAuditSummary, e: &TenantEntry) {
+    summary.users += 1;
+    if e.error.is_some() {
+        summary.failed += 1;
+        return;
+    }
+    if e.width.is_some() {
+        summary.with_photo += 1;
+    }
+    if !e.problems.is_empty() || !e.checks.is_empty() {
+        summary.listed += 1;
+    }
+    for p in &e.problems {
+        *summary.problems.entry(p.name().to_string()).or_default() += 1;
+    }
+    for c in &e.checks {
+        *summary
+            .checks
+            .entry(c.code.as_str().to_string())
+            .or_default() += 1;
+    }
+}
+
+/// Metadata (and photos) of up to 20 users; the entries and the requests sent.
+async fn audit_group(
+    client: &GraphClient,
+    options: &TenantAuditOptions,
+    users: Vec<ListedUser>,
+) -> (Vec<TenantEntry>, u64) {
+    let mut entries: Vec<TenantEntry> = users.iter().map(entry_of).collect();
+    let mut requests = 0;
+    // Metadata.
+    let metas: Vec<Outcome<Option<PhotoMeta>>> = if options.batch {
+        let urls: Vec<String> = users
+            .iter()
+            .map(|u| format!("/{}/photo", user_path(&u.id)))
+            .collect();
+        requests += 1;
+        match client.batch_get(&urls).await {
+            Ok(answers) => answers
+                .into_iter()
+                .zip(&users)
+                .map(|(a, u)| meta_of(&u.id, a))
+                .collect(),
+            Err(e) => users.iter().map(|_| Err(failed(&e))).collect(),
+        }
+    } else {
+        let mut out = Vec::with_capacity(users.len());
+        for u in &users {
+            requests += 1;
+            out.push(client.photo_meta(&u.id).await.map_err(|e| failed(&e)));
+        }
+        out
+    };
+    for (e, m) in entries.iter_mut().zip(metas) {
+        match m {
+            Ok(None) => e.problems.push(AuditProblem::Missing),
+            Ok(Some(m)) => {
+                e.content_type = m.content_type.clone();
+                e.width = m.width;
+                e.height = m.height;
+                if let (Some(w), Some(h)) = (m.width, m.height) {
+                    if w.min(h) < options.min_side {
+                        e.problems.push(AuditProblem::Small);
+                    }
+                    if w != h {
+                        e.problems.push(AuditProblem::NotSquare);
+                    }
+                }
+            }
+            Err((code, message)) => {
+                e.error_code = Some(code);
+                e.error = Some(message);
+            }
+        }
+    }
+    if options.photos {
+        let with: Vec<usize> = (0..entries.len())
+            .filter(|&i| entries[i].width.is_some())
+            .collect();
+        let photos: Vec<Outcome<Vec<u8>>> = if options.batch && !with.is_empty() {
+            let urls: Vec<String> = with
+                .iter()
+                .map(|&i| format!("/{}/photo/$value", user_path(&entries[i].id)))
+                .collect();
+            requests += 1;
+            match client.batch_get(&urls).await {
+                Ok(answers) => answers
+                    .into_iter()
+                    .zip(&with)
+                    .map(|(a, &i)| bytes_of(&entries[i].id, a))
+                    .collect(),
+                Err(e) => with.iter().map(|_| Err(failed(&e))).collect(),
+            }
+        } else {
+            let mut out = Vec::with_capacity(with.len());
+            for &i in &with {
+                requests += 1;
+                out.push(
+                    client
+                        .get_photo(&entries[i].id)
+                        .await
+                        .map(|(b, _)| b)
+                        .map_err(|e| failed(&e)),
+                );
+            }
+            out
+        };
+        for (&i, p) in with.iter().zip(photos) {
+            let e = &mut entries[i];
+            match p {
+                Ok(bytes) => {
+                    look_at(e, &bytes);
+                    e.photo = Some(bytes);
+                }
+                Err((code, message)) => {
+                    e.error_code = Some(code);
+                    e.error = Some(message);
+                }
+            }
+        }
+    }
+    (entries, requests)
+}
+
+fn entry_of(u: &ListedUser) -> TenantEntry {
+    TenantEntry {
+        user: u
+            .user_principal_name
+            .clone()
+            .unwrap_or_else(|| u.id.clone()),
+        id: u.id.clone(),
+        display_name: u.display_name.clone(),
+        width: None,
+        height: None,
+        content_type: None,
+        problems: Vec::new(),
+        checks: Vec::new(),
+        photo: None,
+        detail: None,
+        error_code: None,
+        error: None,
+    }
+}
+
+/// A read's result: the value, or the error's code and message.
+type Outcome<T> = std::result::Result<T, (String, String)>;
+
+fn failed(e: &Error) -> (String, String) {
+    (e.code().to_string(), e.to_string())
+}
+
+/// A batch answer to `GET /users/{id}/photo`.
+fn meta_of(user: &str, a: BatchAnswer) -> Outcome<Option<PhotoMeta>> {
+    match a.status {
+        200 => serde_json::from_value(a.json).map(Some).map_err(|e| {
+            (
+                "graph".into(),
+                format!("{user}: photo metadata is not the JSON Graph sends: {e}"),
+            )
+        }),
+        _ => match a.failure(user) {
+            Error::NoPhoto { .. } => Ok(None),
+            e => Err(failed(&e)),
+        },
+    }
+}
+
+/// A batch answer to `GET /users/{id}/photo/$value`.
+fn bytes_of(user: &str, a: BatchAnswer) -> Outcome<Vec<u8>> {
+    match a.status {
+        200 if a.bytes.is_some() => Ok(a.bytes.unwrap_or_default()),
+        _ => Err(failed(&a.failure(user))),
+    }
+}
+
+/// The photo checks of downloaded bytes (Graph's own rendition); a photo the pipeline cannot
+/// read is `unreadable`.
+fn look_at(e: &mut TenantEntry, bytes: &[u8]) {
+    let options = Options {
+        targets: vec![TargetRequest::Name("graph".into())],
+        ..Options::default()
+    };
+    match photo::validate(bytes, &options) {
+        Ok(report) => e.checks = report.checks,
+        Err(err) => {
+            e.problems.push(AuditProblem::Unreadable);
+            e.detail = Some(format!("[{}] {err}", err.code()));
+        }
+    }
+}
+
+/// Write the entries as CSV: one row per user.
+pub fn write_csv(path: &Path, entries: &[TenantEntry]) -> Result<()> {
+    let fail = |e: csv::Error| Error::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "user",
+        "id",
+        "display_name",
+        "problems",
+        "checks",
+        "width",
+        "height",
+        "content_type",
+        "error_code",
+        "error",
+    ])
+    .map_err(fail)?;
+    let s = |v: Option<String>| v.unwrap_or_default();
+    for e in entries {
+        let problems: Vec<&str> = e.problems.iter().map(|p| p.name()).collect();
+        let checks: Vec<&str> = e.checks.iter().map(|c| c.code.as_str()).collect();
+        w.write_record([
+            e.user.clone(),
+            e.id.clone(),
+            s(e.display_name.clone()),
+            problems.join(";"),
+            checks.join(";"),
+            s(e.width.map(|v| v.to_string())),
+            s(e.height.map(|v| v.to_string())),
+            s(e.content_type.clone()),
+            s(e.error_code.clone()),
+            s(e.error.clone().or(e.detail.clone())),
+        ])
+        .map_err(fail)?;
+    }
+    let data = w.into_inner().map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    write_atomically(path, &data)
+}
+
+/// Write the summary and the entries as one JSON document.
+pub fn write_json(
+    path: &Path,
+    summary: &TenantAuditSummary,
+    entries: &[TenantEntry],
+) -> Result<()> {
+    let doc = serde_json::json!({ "summary": summary, "entries": entries });
+    write_atomically(path, &serde_json::to_vec_pretty(&doc).unwrap_or_default())
+}

@@ -1,0 +1,323 @@
+//! The tenant audit through the emulator: a planted tenant found through the CLI and the
+//! library, with and without JSON batching, with 429s inside batches; the emulator's users
+//! listing and `$batch` as a client sees them.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use common::*;
+use image::{DynamicImage, RgbImage};
+use userphoto::audit::tenant::{audit_tenant, TenantAuditOptions, TenantEntry};
+use userphoto::emulator::{EmulatedUser, Emulator, Faults, Throttle};
+
+const SECRET: &str = "audit-secret";
+
+/// What a planted user is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plant {
+    Good,
+    NoPhoto,
+    Small,
+    NotSquare,
+    Disabled,
+}
+
+fn plant(i: usize) -> Plant {
+    match i {
+        _ if i % 17 == 3 => Plant::Disabled,
+        _ if i % 7 == 1 => Plant::NoPhoto,
+        _ if i % 11 == 2 => Plant::Small,
+        _ if i % 13 == 4 => Plant::NotSquare,
+        _ => Plant::Good,
+    }
+}
+
+fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img = RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    // The emulator sniffs and sizes whatever it stores; PNG is one of Graph's formats.
+    out.into_inner()
+}
+
+/// `n` users, planted by [`plant`]; disabled users have a good photo.
+fn tenant(n: usize, faults: Faults) -> Emulator {
+    let users: Vec<EmulatedUser> = (0..n)
+        .map(|i| EmulatedUser {
+            id: format!("00000000-0000-4000-8000-{i:012}"),
+            user_principal_name: format!("user{i:05}@contoso.com"),
+            display_name: Some(format!("User {i}")),
+            account_enabled: plant(i) != Plant::Disabled,
+            ..Default::default()
+        })
+        .collect();
+    let mut config = emulator_config(SECRET, users);
+    config.faults = faults;
+    let emu = start_emulator(config);
+    let (good, small, wide) = (jpeg(648, 648), jpeg(300, 300), jpeg(864, 648));
+    for i in 0..n {
+        let bytes = match plant(i) {
+            Plant::Good | Plant::Disabled => Some(good.clone()),
+            Plant::NoPhoto => None,
+            Plant::Small => Some(small.clone()),
+            Plant::NotSquare => Some(wide.clone()),
+        };
+        emu.set_photo(&format!("user{i:05}@contoso.com"), bytes);
+    }
+    emu
+}
+
+/// The problems each audited user should have, by UPN.
+fn expected(n: usize, include_disabled: bool) -> BTreeMap<String, String> {
+    (0..n)
+        .filter(|&i| include_disabled || plant(i) != Plant::Disabled)
+        .map(|i| {
+            let p = match plant(i) {
+                Plant::Good | Plant::Disabled => "",
+                Plant::NoPhoto => "missing",
+                Plant::Small => "small",
+                Plant::NotSquare => "not-square",
+            };
+            (format!("user{i:05}@contoso.com"), p.to_string())
+        })
+        .collect()
+}
+
+fn found(entries: &[TenantEntry]) -> BTreeMap<String, String> {
+    entries
+        .iter()
+        .map(|e| {
+            assert!(e.error.is_none(), "{}: {:?}", e.user, e.error);
+            let p: Vec<&str> = e.problems.iter().map(|p| p.name()).collect();
+            (e.user.clone(), p.join(";"))
+        })
+        .collect()
+}
+
+fn cli_audit(emu: &Emulator, extra: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_userphoto"));
+    c.args(["audit", "--graph", "--tenant", TENANT, "--client-id", APP])
+        .args(["--authority", &emu.authority()])
+        .args(["--graph-endpoint", &emu.graph_endpoint()])
+        .args(extra)
+        .env("USERPHOTO_CLIENT_SECRET", SECRET);
+    c
+}
+
+#[test]
+fn the_cli_finds_every_planted_case_in_a_2000_user_tenant() {
+    let n = 2000;
+    let emu = tenant(n, Faults::default());
+    let dir = scratch_dir("tenant-audit-cli");
+    let csv_path = dir.join("audit.csv");
+    let out = cli_audit(&emu, &["--page-size", "500", "--report-csv"])
+        .arg(&csv_path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let mut rows = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = rows.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "user",
+            "id",
+            "display_name",
+            "problems",
+            "checks",
+            "width",
+            "height",
+            "content_type",
+            "error_code",
+            "error"
+        ]
+    );
+    let got: BTreeMap<String, String> = rows
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[3].to_string())
+        })
+        .collect();
+    let want = expected(n, false);
+    assert_eq!(got.len(), want.len(), "every enabled user, once");
+    assert_eq!(got, want);
+    // The listed users are printed as they are found, the healthy ones are not.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let listed = want.values().filter(|p| !p.is_empty()).count();
+    assert_eq!(stdout.lines().count(), listed, "{stdout}");
+    assert!(
+        stdout.contains("missing              user00001@contoso.com  no photo"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("not-square"), "{stdout}");
+    // Pages of 500 and batches of 20: 4 pages, ceil(per page / 20) batches.
+    let stats = emu.stats();
+    assert_eq!(stats.user_pages, 4, "{stats:?}");
+    assert_eq!(stats.batched_requests as usize, want.len());
+    assert!(
+        stats.batches as usize <= want.len().div_ceil(20) + 4,
+        "{stats:?}"
+    );
+    assert!(
+        stderr.contains(&format!("{} users audited", want.len())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn batches_and_single_requests_agree_and_disabled_users_are_opt_in() {
+    let n = 240;
+    let emu = tenant(n, Faults::default());
+    let client = graph_client(&emu, SECRET);
+    let run = |options: &TenantAuditOptions| {
+        let mut entries = Vec::new();
+        let summary = audit_tenant(&client, options, |e| entries.push(e)).unwrap();
+        (summary, entries)
+    };
+    let (batched, entries) = run(&TenantAuditOptions {
+        page_size: 100,
+        ..Default::default()
+    });
+    assert_eq!(found(&entries), expected(n, false));
+    let (single, entries) = run(&TenantAuditOptions {
+        page_size: 100,
+        batch: false,
+        ..Default::default()
+    });
+    assert_eq!(found(&entries), expected(n, false));
+    assert_eq!(batched.problems, single.problems);
+    // One request per user without batching; about one per 20 with it.
+    assert_eq!(single.requests, 3 + single.users);
+    assert!(
+        batched.requests <= 3 + batched.users.div_ceil(20) + 3,
+        "{batched:?}"
+    );
+    let (all, entries) = run(&TenantAuditOptions {
+        include_disabled: true,
+        ..Default::default()
+    });
+    assert_eq!(found(&entries), expected(n, true));
+    assert_eq!(all.users as usize, n);
+}
+
+#[test]
+fn requests_throttled_inside_a_batch_are_sent_again() {
+    let n = 300;
+    // One request in four answered 429 (inside the batches as well as outside).
+    let emu = tenant(
+        n,
+        Faults {
+            seed: 11,
+            p_429: 0.25,
+            ..Default::default()
+        },
+    );
+    let client = graph_client(&emu, SECRET);
+    let mut entries = Vec::new();
+    let summary =
+        audit_tenant(&client, &TenantAuditOptions::default(), |e| entries.push(e)).unwrap();
+    assert_eq!(found(&entries), expected(n, false));
+    assert_eq!(summary.failed, 0);
+    let stats = emu.stats();
+    assert!(stats.faults_429 > 20, "{stats:?}");
+    // Throttled requests were sent again: more batched requests than users.
+    assert!(
+        stats.batched_requests as usize > summary.users as usize,
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn a_window_throttle_is_waited_out() {
+    let n = 200;
+    let emu = tenant(n, Faults::default());
+    emu.set_throttle(Throttle {
+        requests_per_window: 60,
+        window_ms: 1000,
+        ..Default::default()
+    });
+    let client = graph_client(&emu, SECRET);
+    let mut entries = Vec::new();
+    let summary =
+        audit_tenant(&client, &TenantAuditOptions::default(), |e| entries.push(e)).unwrap();
+    assert_eq!(found(&entries), expected(n, false));
+    assert_eq!(summary.failed, 0);
+    assert!(emu.stats().throttled_429 > 0);
+}
+
+#[test]
+fn photos_are_downloaded_in_batches_and_checked() {
+    let n = 40;
+    let emu = tenant(n, Faults::default());
+    // A face for one user: the Solvay head on a plain backdrop, 648 x 648.
+    let head = image::open(format!(
+        "{}/tests/data/faces/solvay-a.jpg",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .to_rgb8();
+    let head = image::imageops::resize(&head, 375, 510, image::imageops::FilterType::CatmullRom);
+    let mut img = RgbImage::from_pixel(648, 648, image::Rgb([70, 80, 90]));
+    image::imageops::replace(&mut img, &head, 136, 60);
+    emu.set_photo(
+        "user00000@contoso.com",
+        Some(png(&DynamicImage::ImageRgb8(img))),
+    );
+    let client = graph_client(&emu, SECRET);
+    let mut entries = Vec::new();
+    let summary = audit_tenant(
+        &client,
+        &TenantAuditOptions {
+            photos: true,
+            ..Default::default()
+        },
+        |e| entries.push(e),
+    )
+    .unwrap();
+    let by_user: BTreeMap<&str, &TenantEntry> =
+        entries.iter().map(|e| (e.user.as_str(), e)).collect();
+    let face = by_user["user00000@contoso.com"];
+    assert!(face.checks.is_empty(), "{:?}", face.checks);
+    assert!(face
+        .photo
+        .as_ref()
+        .is_some_and(|p| p.starts_with(b"\x89PNG")));
+    // The gradient photos hold no face.
+    let other = by_user["user00005@contoso.com"];
+    assert!(
+        other.checks.iter().any(|c| c.code.as_str() == "no-face"),
+        "{:?}",
+        other.checks
+    );
+    assert!(
+        summary.checks.get("no-face").is_some_and(|&c| c > 0),
+        "{summary:?}"
+    );
+    assert!(by_user["user00001@contoso.com"].photo.is_none());
+}
+
+#[test]
+fn a_next_link_outside_the_graph_endpoint_gets_no_token() {
+    let emu = tenant(3, Faults::default());
+    let client = graph_client(&emu, SECRET);
+    let endpoint = emu.graph_endpoint();
+    for link in [
+        "https://graph.attacker.example/v1.0/users?$skiptoken=x".to_string(),
+        // The same prefix without the path separator: another host name.
+        format!("{endpoint}.attacker.example/v1.0/users"),
+    ] {
+        let e = userphoto::runtime()
+            .block_on(client.list_users_page("id", None, 10, Some(&link)))
+            .unwrap_err();
+        assert!(e.to_string().contains("refused"), "{e}");
+    }
+    assert_eq!(emu.stats().requests, 0, "not even a token was asked for");
+}
