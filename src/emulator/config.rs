@@ -265,6 +265,9 @@ pub struct EmulatorStats {
     pub max_in_flight_seen: usize,
     /// Bytes of successfully stored photos.
     pub bytes_uploaded: u64,
+    /// Time Graph requests held an in-flight slot, summed (over the wall time and the
+    /// concurrency limit: the share of the concurrency throttle used).
+    pub in_flight_us: u64,
     /// Pages of `GET /users` served.
     pub user_pages: u64,
     /// `POST /$batch` requests, and the requests inside them.

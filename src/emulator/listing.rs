@@ -73,13 +73,15 @@ pub(crate) fn list_users(
         None => None,
         Some("accountEnabled eq true") => Some(true),
         Some("accountEnabled eq false") => Some(false),
-        Some(f) => return bad_request(
-            ids,
-            "Request_UnsupportedQuery",
-            &format!(
+        Some(f) => {
+            return bad_request(
+                ids,
+                "Request_UnsupportedQuery",
+                &format!(
                 "Unsupported filter in this emulator: '{f}' (only accountEnabled eq true|false)."
             ),
-        ),
+            )
+        }
     };
     // The skip token is opaque to clients (Graph's are long base64 strings); here it is the
     // offset into the (filtered) user list.

@@ -306,11 +306,13 @@ fn parse_certificate(pem: &str) -> std::result::Result<CertInfo, String> {
 pub(crate) struct InFlight {
     shared: Arc<Shared>,
     app_id: String,
+    since: Instant,
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         let mut inner = self.shared.lock();
+        inner.stats.in_flight_us += self.since.elapsed().as_micros() as u64;
         if let Some(n) = inner.in_flight.get_mut(&self.app_id) {
             *n = n.saturating_sub(1);
             if *n == 0 {
@@ -425,6 +427,7 @@ impl Shared {
         let guard = InFlight {
             shared: Arc::clone(self),
             app_id: app_id.to_owned(),
+            since: Instant::now(),
         };
         if limit > 0 && n > limit {
             drop(i);
