@@ -26,6 +26,9 @@ cargo test --locked --no-fail-fast
 # Microsoft's own clients (MSAL.NET, the Graph .NET SDK, Azure.Identity) against the emulator.
 step .NET clients
 SKIP_BUILD=1 bash scripts/test-clients.sh
+# The tenant audit's contact sheet in Debian's chromium, through playwright-core.
+step contact sheet in a browser
+bash scripts/test-contact-sheet.sh
 # The PowerShell modules: the C# shim under Mono (as Windows PowerShell 5.1 compiles it),
 # then the Pester suite under pwsh, against the library, the emulator and a Samba DC.
 step PowerShell

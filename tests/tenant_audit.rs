@@ -286,10 +286,8 @@ fn photos_are_downloaded_in_batches_and_checked() {
         entries.iter().map(|e| (e.user.as_str(), e)).collect();
     let face = by_user["user00000@contoso.com"];
     assert!(face.checks.is_empty(), "{:?}", face.checks);
-    assert!(face
-        .photo
-        .as_ref()
-        .is_some_and(|p| p.starts_with(b"\x89PNG")));
+    let thumbnail = decode_rgb(face.thumbnail.as_ref().expect("a thumbnail"));
+    assert_eq!(thumbnail.dimensions(), (96, 96));
     // The gradient photos hold no face.
     let other = by_user["user00005@contoso.com"];
     assert!(
@@ -301,7 +299,7 @@ fn photos_are_downloaded_in_batches_and_checked() {
         summary.checks.get("no-face").is_some_and(|&c| c > 0),
         "{summary:?}"
     );
-    assert!(by_user["user00001@contoso.com"].photo.is_none());
+    assert!(by_user["user00001@contoso.com"].thumbnail.is_none());
 }
 
 #[test]
@@ -320,4 +318,100 @@ fn a_next_link_outside_the_graph_endpoint_gets_no_token() {
         assert!(e.to_string().contains("refused"), "{e}");
     }
     assert_eq!(emu.stats().requests, 0, "not even a token was asked for");
+}
+
+/// The sheet the browser test (scripts/test-contact-sheet.sh) opens.
+fn sheet_path() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("contact-sheet");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("tenant-500.html")
+}
+
+#[test]
+fn the_cli_writes_a_contact_sheet_of_500_users() {
+    let n = 500;
+    let emu = tenant(n, Faults::default());
+    let path = sheet_path();
+    let _ = std::fs::remove_file(&path);
+    let out = cli_audit(&emu, &["--photos", "--include-disabled", "--contact-sheet"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&path).unwrap();
+    let start = html.find(r#"type="application/json">"#).unwrap() + 24;
+    let end = start + html[start..].find("</script>").unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&html[start..end]).unwrap();
+    assert_eq!(rows.len(), n);
+    let with_image = rows
+        .iter()
+        .filter(|r| {
+            r["i"]
+                .as_str()
+                .unwrap()
+                .starts_with("data:image/jpeg;base64,")
+        })
+        .count();
+    let photos = (0..n).filter(|&i| plant(i) != Plant::NoPhoto).count();
+    assert_eq!(with_image, photos);
+    // Every planted problem is on the sheet, under its user.
+    let by_user: BTreeMap<&str, &serde_json::Value> =
+        rows.iter().map(|r| (r["u"].as_str().unwrap(), r)).collect();
+    for i in 0..n {
+        let r = by_user[format!("user{i:05}@contoso.com").as_str()];
+        let want = match plant(i) {
+            Plant::NoPhoto => Some("missing"),
+            Plant::Small => Some("small"),
+            Plant::NotSquare => Some("not-square"),
+            Plant::Good | Plant::Disabled => None,
+        };
+        if let Some(w) = want {
+            assert!(r["p"].as_str().unwrap().split(' ').any(|p| p == w), "{r}");
+        }
+    }
+    // The expected counts for the browser test.
+    let count = |p: Plant| (0..n).filter(|&i| plant(i) == p).count();
+    std::fs::write(
+        path.with_extension("expected.json"),
+        serde_json::json!({
+            "users": n,
+            "missing": count(Plant::NoPhoto),
+            "small": count(Plant::Small),
+            "not-square": count(Plant::NotSquare),
+            "images": photos,
+        })
+        .to_string(),
+    )
+    .unwrap();
+}
+
+/// A sheet of 10,000 users for the browser test's scale check (thumbnails alike; 1 in 5
+/// with a problem).
+#[test]
+fn a_contact_sheet_of_10000_users_is_written() {
+    use userphoto::audit::sheet::{write_contact_sheet, Card};
+    let rgb: Vec<u8> = (0..96 * 96 * 3).map(|i| (i * 7 % 251) as u8).collect();
+    let thumb =
+        userphoto::photo::encode_jpeg(96, 96, &rgb, 85, userphoto::photo::EncoderMode::Fast)
+            .unwrap();
+    let cards: Vec<Card> = (0..10_000)
+        .map(|i| Card {
+            name: format!("User {i}"),
+            user: format!("user{i:05}@contoso.com"),
+            problems: if i % 5 == 0 {
+                vec!["missing".into()]
+            } else {
+                Vec::new()
+            },
+            thumbnail: (i % 5 != 0).then(|| thumb.clone()),
+        })
+        .collect();
+    let path = sheet_path().with_file_name("tenant-10000.html");
+    write_contact_sheet(&path, "10,000 users", &cards).unwrap();
+    let html = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(html.matches("data:image/jpeg;base64,").count(), 8000);
 }

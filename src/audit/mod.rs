@@ -5,6 +5,7 @@
 //! user without a photo, with a small or not square one, or (photos downloaded) one that
 //! fails the photo checks.
 
+pub mod sheet;
 pub mod tenant;
 
 use std::path::Path;

@@ -60,9 +60,9 @@ pub struct TenantEntry {
     pub problems: Vec<AuditProblem>,
     /// The photo checks (with `photos`).
     pub checks: Vec<Check>,
-    /// The photo as downloaded (with `photos`; not serialised, for the contact sheet).
+    /// A 96 px JPEG of the photo (with `photos`; for the contact sheet, not serialised).
     #[serde(skip)]
-    pub photo: Option<Vec<u8>>,
+    pub thumbnail: Option<Vec<u8>>,
     /// What made a photo `unreadable`.
     pub detail: Option<String>,
     /// Why this user could not be audited (the other fields are then partly empty).
@@ -271,10 +271,7 @@ async fn audit_group(
         for (&i, p) in with.iter().zip(photos) {
             let e = &mut entries[i];
             match p {
-                Ok(bytes) => {
-                    look_at(e, &bytes);
-                    e.photo = Some(bytes);
-                }
+                Ok(bytes) => look_at(e, &bytes),
                 Err((code, message)) => {
                     e.error_code = Some(code);
                     e.error = Some(message);
@@ -298,7 +295,7 @@ fn entry_of(u: &ListedUser) -> TenantEntry {
         content_type: None,
         problems: Vec::new(),
         checks: Vec::new(),
-        photo: None,
+        thumbnail: None,
         detail: None,
         error_code: None,
         error: None,
@@ -336,15 +333,19 @@ fn bytes_of(user: &str, a: BatchAnswer) -> Outcome<Vec<u8>> {
     }
 }
 
-/// The photo checks of downloaded bytes (Graph's own rendition); a photo the pipeline cannot
-/// read is `unreadable`.
+/// The photo checks and a thumbnail of downloaded bytes, in one decode; a photo the pipeline
+/// cannot read is `unreadable`. (A source under 648 px is the `small` problem already, from
+/// the metadata.)
 fn look_at(e: &mut TenantEntry, bytes: &[u8]) {
     let options = Options {
-        targets: vec![TargetRequest::Name("graph".into())],
+        targets: vec![TargetRequest::Name("ad-thumbnail".into())],
         ..Options::default()
     };
-    match photo::validate(bytes, &options) {
-        Ok(report) => e.checks = report.checks,
+    match photo::render(bytes, &options) {
+        Ok(out) => {
+            e.checks = out.checks;
+            e.thumbnail = out.renditions.into_iter().next().map(|r| r.data);
+        }
         Err(err) => {
             e.problems.push(AuditProblem::Unreadable);
             e.detail = Some(format!("[{}] {err}", err.code()));
@@ -405,4 +406,22 @@ pub fn write_json(
 ) -> Result<()> {
     let doc = serde_json::json!({ "summary": summary, "entries": entries });
     write_atomically(path, &serde_json::to_vec_pretty(&doc).unwrap_or_default())
+}
+
+impl TenantEntry {
+    /// This user on a contact sheet (the thumbnail moves to the card).
+    pub fn into_card(self) -> super::sheet::Card {
+        let mut problems: Vec<String> =
+            self.problems.iter().map(|p| p.name().to_string()).collect();
+        problems.extend(self.checks.iter().map(|c| c.code.as_str().to_string()));
+        if self.error.is_some() {
+            problems.insert(0, "audit-failed".into());
+        }
+        super::sheet::Card {
+            name: self.display_name.unwrap_or_else(|| self.user.clone()),
+            user: self.user,
+            problems,
+            thumbnail: self.thumbnail,
+        }
+    }
 }

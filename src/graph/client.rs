@@ -220,6 +220,11 @@ impl GraphClient {
         self.inner.retry
     }
 
+    /// The tenant named in the connection, if one was.
+    pub fn tenant(&self) -> Option<&str> {
+        self.inner.tenant.as_deref()
+    }
+
     pub fn graph_endpoint(&self) -> &str {
         &self.inner.graph
     }

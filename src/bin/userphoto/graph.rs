@@ -348,6 +348,10 @@ pub struct AuditArgs {
     report_csv: Option<PathBuf>,
     #[arg(long)]
     report_json: Option<PathBuf>,
+    /// Write a contact sheet: one HTML file with every user's thumbnail (with --photos),
+    /// problems first, a filter and counts; it opens offline.
+    #[arg(long)]
+    contact_sheet: Option<PathBuf>,
     /// One JSON object per printed user on stdout, then the summary.
     #[arg(long)]
     json: bool,
@@ -369,14 +373,19 @@ pub fn audit(conn: &Connection, args: &AuditArgs) -> ExitCode {
     let bar = crate::output::spinner("users", args.json);
     let keep = args.report_csv.is_some() || args.report_json.is_some();
     let mut entries: Vec<TenantEntry> = Vec::new();
+    let mut cards = Vec::new();
     let result = tenant::audit_tenant(&client, &options, |mut e| {
         bar.inc(1);
         let listed = !e.problems.is_empty() || !e.checks.is_empty() || e.error.is_some();
         if listed || args.all {
             bar.suspend(|| print_entry(&e, args.json));
         }
+        if args.contact_sheet.is_some() {
+            let mut card_of = e.clone();
+            card_of.thumbnail = e.thumbnail.take();
+            cards.push(card_of.into_card());
+        }
         if keep {
-            e.photo = None;
             entries.push(e);
         }
     });
@@ -385,6 +394,13 @@ pub fn audit(conn: &Connection, args: &AuditArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
+    if let Some(p) = &args.contact_sheet {
+        let title = client.tenant().unwrap_or(client.graph_endpoint()).to_string();
+        match userphoto::audit::sheet::write_contact_sheet(p, &title, &cards) {
+            Ok(()) => eprintln!("contact sheet: {}", p.display()),
+            Err(e) => return fail(&e),
+        }
+    }
     for (path, written) in [
         (
             args.report_csv.as_deref(),
