@@ -126,13 +126,7 @@ impl GraphClient {
                 message: format!("listing users: {message}"),
             });
         }
-        let page: UserPage = serde_json::from_slice(&reply.body).map_err(|e| Error::Graph {
-            user: String::new(),
-            status: reply.status.as_u16(),
-            code: "BadUserPage".into(),
-            message: format!("a page of users is not the JSON Graph sends: {e}"),
-        })?;
-        Ok((page.value, page.next_link))
+        read_user_page(&reply.body)
     }
 
     /// GET each of `urls` (relative to v1.0, e.g. `/users/{id}/photo`; at most [`MAX_BATCH`])
@@ -173,50 +167,23 @@ impl GraphClient {
                     message: format!("batch: {message}"),
                 });
             }
-            let parsed: BatchReply =
-                serde_json::from_slice(&reply.body).map_err(|e| Error::Graph {
-                    user: String::new(),
-                    status: reply.status.as_u16(),
-                    code: "BadBatchReply".into(),
-                    message: format!("a batch answer is not the JSON Graph sends: {e}"),
-                })?;
             let round = tries.attempts + 1;
             let mut again = Vec::new();
             let mut told: Option<Duration> = None;
-            for entry in parsed.responses {
-                let Some(i) = entry
-                    .id
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|i| pending.contains(i))
-                else {
+            let mut answered = Vec::with_capacity(pending.len());
+            for (i, answer, after) in read_batch(&reply.body, urls.len(), round)? {
+                if !pending.contains(&i) {
                     continue;
-                };
-                if is_retryable_status(entry.status) {
-                    let after = header(&entry.headers, "retry-after")
-                        .and_then(|v| parse_retry_after(&v, SystemTime::now()));
+                }
+                answered.push(i);
+                if is_retryable_status(answer.status) {
                     told = told.max(after);
                     again.push(i);
                 }
-                let bytes = match (&entry.body, header(&entry.headers, "content-type")) {
-                    (Value::String(b64), Some(ct)) if !ct.starts_with("application/json") => {
-                        STANDARD.decode(b64).ok()
-                    }
-                    _ => None,
-                };
-                answers[i] = Some(BatchAnswer {
-                    status: entry.status,
-                    json: if bytes.is_some() {
-                        Value::Null
-                    } else {
-                        entry.body
-                    },
-                    bytes,
-                    attempts: round,
-                });
+                answers[i] = Some(answer);
             }
             // A request the batch did not answer is sent again too.
-            again.extend(pending.iter().filter(|&&i| answers[i].is_none()));
+            again.extend(pending.iter().filter(|i| !answered.contains(i)));
             again.sort_unstable();
             again.dedup();
             if again.is_empty() {
@@ -246,6 +213,62 @@ impl GraphClient {
             })
             .collect())
     }
+}
+
+/// The answers of a batch reply's body to requests `0..count` (ids are their indexes), with
+/// the Retry-After each carries; answers to other ids are dropped. Public for the fuzz
+/// targets (fuzz/).
+#[doc(hidden)]
+pub fn read_batch(
+    body: &[u8],
+    count: usize,
+    round: u32,
+) -> Result<Vec<(usize, BatchAnswer, Option<Duration>)>> {
+    let parsed: BatchReply = serde_json::from_slice(body).map_err(|e| Error::Graph {
+        user: String::new(),
+        status: 200,
+        code: "BadBatchReply".into(),
+        message: format!("a batch answer is not the JSON Graph sends: {e}"),
+    })?;
+    Ok(parsed
+        .responses
+        .into_iter()
+        .filter_map(|entry| {
+            let i = entry.id.parse::<usize>().ok().filter(|&i| i < count)?;
+            let after = header(&entry.headers, "retry-after")
+                .and_then(|v| parse_retry_after(&v, SystemTime::now()));
+            let bytes = match (&entry.body, header(&entry.headers, "content-type")) {
+                (Value::String(b64), Some(ct)) if !ct.starts_with("application/json") => {
+                    STANDARD.decode(b64).ok()
+                }
+                _ => None,
+            };
+            let answer = BatchAnswer {
+                status: entry.status,
+                json: if bytes.is_some() {
+                    Value::Null
+                } else {
+                    entry.body
+                },
+                bytes,
+                attempts: round,
+            };
+            Some((i, answer, after))
+        })
+        .collect())
+}
+
+/// A page of users as Graph sends it: the users and the next link. Public for the fuzz
+/// targets (fuzz/).
+#[doc(hidden)]
+pub fn read_user_page(body: &[u8]) -> Result<(Vec<ListedUser>, Option<String>)> {
+    let page: UserPage = serde_json::from_slice(body).map_err(|e| Error::Graph {
+        user: String::new(),
+        status: 200,
+        code: "BadUserPage".into(),
+        message: format!("a page of users is not the JSON Graph sends: {e}"),
+    })?;
+    Ok((page.value, page.next_link))
 }
 
 /// A header of a batch answer, by name in any case.
