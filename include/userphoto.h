@@ -279,7 +279,8 @@ up_status up_directory_remove(const up_directory *directory,
 // square, unreadable or missing; with "fix", re-encode the flagged ones to fit and write
 // them back. Blocks until the whole directory is scanned.
 // `options_json` (or NULL): {"max_bytes": 10240, "include_missing": true,
-// "include_disabled": false, "fix": false, "page_size": 500}.
+// "include_disabled": false, "fix": false, "page_size": 500,
+// "contact_sheet": "path/to/sheet.html" | null (an HTML contact sheet of every user)}.
 // `out_report` must not be NULL; on success receives the audit JSON (see "Audit JSON").
 up_status up_directory_audit(const up_directory *directory,
                              const char *options_json,

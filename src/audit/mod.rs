@@ -21,7 +21,7 @@ use crate::sync::feed::{Item, Source};
 use crate::targets::AD_THUMBNAIL;
 
 /// JSON (all optional): `{"max_bytes": 10240, "include_missing": true, "include_disabled": false,
-/// "fix": false, "page_size": 500}`.
+/// "fix": false, "page_size": 500, "contact_sheet": null}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditOptions {
@@ -35,6 +35,8 @@ pub struct AuditOptions {
     pub fix: bool,
     /// Entries per page of the paged search.
     pub page_size: i32,
+    /// Also write a contact sheet of every user scanned to this HTML file ([`sheet`]).
+    pub contact_sheet: Option<String>,
 }
 
 impl Default for AuditOptions {
@@ -45,6 +47,7 @@ impl Default for AuditOptions {
             include_disabled: false,
             fix: false,
             page_size: 500,
+            contact_sheet: None,
         }
     }
 }
@@ -183,7 +186,8 @@ pub async fn audit_directory_async(
     }
     let max_bytes = options.max_bytes;
     let include_missing = options.include_missing;
-    let (scan, mut listed) = client
+    let sheet = options.contact_sheet.is_some();
+    let (scan, kept) = client
         .scan(options.include_disabled, options.page_size, |u| {
             let user = u
                 .user_principal_name
@@ -191,7 +195,7 @@ pub async fn audit_directory_async(
                 .or(u.sam_account_name.clone())
                 .unwrap_or_else(|| u.dn.clone());
             let mut entry = AuditEntry {
-                user,
+                user: user.clone(),
                 dn: u.dn.clone(),
                 bytes: u.thumbnail_bytes,
                 format: None,
@@ -201,7 +205,12 @@ pub async fn audit_directory_async(
                 detail: None,
                 fix: None,
             };
-            match u.thumbnail {
+            let thumbnail = if sheet {
+                u.thumbnail.as_deref().and_then(sheet::thumbnail_of)
+            } else {
+                None
+            };
+            let listed = match u.thumbnail {
                 None if include_missing => {
                     entry.problems.push(AuditProblem::Missing);
                     Some((entry, None))
@@ -218,9 +227,30 @@ pub async fn audit_directory_async(
                         (entry, Some(bytes))
                     })
                 }
-            }
+            };
+            // On the sheet: every user, with the problems found (none for a healthy one).
+            let card = sheet.then(|| sheet::Card {
+                name: user.clone(),
+                user,
+                problems: listed.as_ref().map_or(Vec::new(), |(e, _)| {
+                    e.problems.iter().map(|p| p.name().to_string()).collect()
+                }),
+                thumbnail,
+            });
+            (listed.is_some() || card.is_some()).then_some((listed, card))
         })
         .await?;
+    let mut listed = Vec::new();
+    let mut cards = Vec::new();
+    for (l, c) in kept {
+        listed.extend(l);
+        cards.extend(c);
+    }
+    // The sheet shows what the scan found (before any fix).
+    if let Some(path) = &options.contact_sheet {
+        let title = format!("Active Directory, {}", scan.search_base);
+        sheet::write_contact_sheet(Path::new(path), &title, &cards)?;
+    }
     let (mut fixed, mut fix_failed) = (0, 0);
     if options.fix {
         // Re-encoded to fit the audit's budget (and never over the connection's), written

@@ -59,6 +59,25 @@ pub fn contact_sheet(title: &str, cards: &[Card]) -> String {
     format!("{}{data}{tail}", head.replace("{{TITLE}}", &title))
 }
 
+/// A stored photo as a sheet's thumbnail: a small JPEG as it is, anything else rendered to
+/// the 96 px thumbnail; None when it cannot be read.
+pub fn thumbnail_of(bytes: &[u8]) -> Option<Vec<u8>> {
+    if bytes.starts_with(&[0xFF, 0xD8]) && bytes.len() <= SMALL_JPEG {
+        return Some(bytes.to_vec());
+    }
+    let options = crate::photo::Options {
+        targets: vec![crate::targets::TargetRequest::Name("ad-thumbnail".into())],
+        ..Default::default()
+    };
+    crate::photo::render(bytes, &options)
+        .ok()
+        .and_then(|out| out.renditions.into_iter().next())
+        .map(|r| r.data)
+}
+
+/// A JPEG up to this size goes on the sheet as it is (a thumbnailPhoto is usually one).
+const SMALL_JPEG: usize = 16 * 1024;
+
 /// Write the sheet (through a temporary file).
 pub fn write_contact_sheet(path: &Path, title: &str, cards: &[Card]) -> Result<()> {
     write_atomically(path, contact_sheet(title, cards).as_bytes())

@@ -16,7 +16,7 @@ use crate::photo::{self, Check, Options};
 use crate::targets::{TargetRequest, GRAPH};
 
 /// JSON (all optional): `{"include_disabled": false, "filter": null, "page_size": 999,
-/// "batch": true, "photos": false, "min_side": 648}`.
+/// "batch": true, "photos": false, "min_side": 648, "contact_sheet": null}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TenantAuditOptions {
@@ -32,6 +32,8 @@ pub struct TenantAuditOptions {
     pub photos: bool,
     /// A photo whose short side is under this many pixels is `small`.
     pub min_side: u32,
+    /// Also write a contact sheet of every user to this HTML file (thumbnails with `photos`).
+    pub contact_sheet: Option<String>,
 }
 
 impl Default for TenantAuditOptions {
@@ -43,6 +45,7 @@ impl Default for TenantAuditOptions {
             batch: true,
             photos: false,
             min_side: GRAPH.size,
+            contact_sheet: None,
         }
     }
 }
@@ -91,7 +94,7 @@ pub struct TenantAuditSummary {
 const SELECT: &str = "id,userPrincipalName,displayName,accountEnabled";
 
 /// Audit the tenant (blocking; on the library's runtime). `on_entry` gets each user's result
-/// as soon as it is known.
+/// as soon as it is known (its thumbnail moves to the contact sheet when one is written).
 pub fn audit_tenant(
     client: &GraphClient,
     options: &TenantAuditOptions,
@@ -121,6 +124,7 @@ pub async fn audit_tenant_async(
         ..Default::default()
     };
     let mut next: Option<String> = None;
+    let mut cards = Vec::new();
     loop {
         let (users, link) = client
             .list_users_page(
@@ -147,8 +151,13 @@ pub async fn audit_tenant_async(
             let (entries, requests) =
                 done.map_err(|e| Error::Config(format!("audit task: {e}")))?;
             summary.requests += requests;
-            for e in entries {
+            for mut e in entries {
                 count(&mut summary, &e);
+                if options.contact_sheet.is_some() {
+                    let mut card = e.clone();
+                    card.thumbnail = e.thumbnail.take();
+                    cards.push(card.into_card());
+                }
                 on_entry(e);
             }
         }
@@ -156,6 +165,13 @@ pub async fn audit_tenant_async(
             Some(l) => next = Some(l),
             None => break,
         }
+    }
+    if let Some(path) = &options.contact_sheet {
+        let title = client
+            .tenant()
+            .unwrap_or(client.graph_endpoint())
+            .to_string();
+        super::sheet::write_contact_sheet(Path::new(path), &title, &cards)?;
     }
     Ok(summary)
 }

@@ -38,11 +38,38 @@ pub fn audit_finds_planted_thumbnails(dc: &Dc) {
     let mut cfg = dc.config();
     cfg.search_base = Some(format!("OU=Audit,{BASE}"));
     let c = DirectoryClient::new(cfg).unwrap();
+    let dir = scratch("audit");
+    let sheet_path = dir.join("sheet.html");
     let options = AuditOptions {
         page_size: 2, // several pages for five users
+        contact_sheet: Some(sheet_path.display().to_string()),
         ..Default::default()
     };
     let report = audit::audit_directory(&c, &options).unwrap();
+    // The contact sheet has every user scanned, healthy ones too, each with a JPEG
+    // thumbnail when it has a photo (the PNG and the 30 KB JPEG rendered to 96 px).
+    let html = std::fs::read_to_string(&sheet_path).unwrap();
+    let start = html.find(r#"type="application/json">"#).unwrap() + 24;
+    let end = start + html[start..].find("</script>").unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&html[start..end]).unwrap();
+    let sheet: HashMap<&str, (&str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["u"].as_str().unwrap(),
+                (r["p"].as_str().unwrap(), r["i"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(sheet.len(), 5, "{sheet:?}");
+    assert_eq!(sheet["good@corp.example"].0, "");
+    assert_eq!(sheet["none@corp.example"], ("missing", ""));
+    assert_eq!(sheet["big@corp.example"].0, "oversized");
+    for user in ["good", "big", "png", "wide"] {
+        let image = sheet[format!("{user}@corp.example").as_str()].1;
+        assert!(image.starts_with("data:image/jpeg;base64,/9j/"), "{user}");
+    }
+    assert!(html.contains("Photos: Active Directory, OU=Audit,"));
     assert_eq!(report.scanned, 5, "{report:?}");
     let by: HashMap<&str, &Vec<AuditProblem>> = report
         .entries
@@ -55,7 +82,6 @@ pub fn audit_finds_planted_thumbnails(dc: &Dc) {
     assert_eq!(by["wide@corp.example"], &vec![AuditProblem::NotSquare]);
     assert_eq!(by["none@corp.example"], &vec![AuditProblem::Missing]);
     assert!(!by.contains_key("good@corp.example"));
-    let dir = scratch("audit");
     audit::write_csv(&dir.join("a.csv"), &report).unwrap();
     audit::write_json(&dir.join("a.json"), &report).unwrap();
     let csv = std::fs::read_to_string(dir.join("a.csv")).unwrap();

@@ -82,6 +82,10 @@ pub enum AdCommand {
         report_csv: Option<PathBuf>,
         #[arg(long)]
         report_json: Option<PathBuf>,
+        /// Write a contact sheet: one HTML file with every scanned user's thumbnail,
+        /// problems first, a filter and counts; it opens offline.
+        #[arg(long)]
+        contact_sheet: Option<PathBuf>,
         /// The whole report as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -357,6 +361,7 @@ pub fn run(command: &AdCommand) -> ExitCode {
             page_size,
             report_csv,
             report_json,
+            contact_sheet,
             json,
         } => {
             let options = AuditOptions {
@@ -365,6 +370,7 @@ pub fn run(command: &AdCommand) -> ExitCode {
                 include_disabled: *include_disabled,
                 fix: *fix,
                 page_size: *page_size,
+                contact_sheet: contact_sheet.as_ref().map(|p| p.display().to_string()),
             };
             audit_cmd(
                 connection,
@@ -487,6 +493,9 @@ fn audit_cmd(
                 fix
             );
         }
+    }
+    if let Some(p) = &options.contact_sheet {
+        eprintln!("contact sheet: {p}");
     }
     for (path, result) in [
         (report_csv, report_csv.map(|p| audit::write_csv(p, &report))),

@@ -368,22 +368,17 @@ pub fn audit(conn: &Connection, args: &AuditArgs) -> ExitCode {
         page_size: args.page_size,
         batch: !args.no_batch,
         photos: args.photos,
+        contact_sheet: args.contact_sheet.as_ref().map(|p| p.display().to_string()),
         ..TenantAuditOptions::default()
     };
     let bar = crate::output::spinner("users", args.json);
     let keep = args.report_csv.is_some() || args.report_json.is_some();
     let mut entries: Vec<TenantEntry> = Vec::new();
-    let mut cards = Vec::new();
-    let result = tenant::audit_tenant(&client, &options, |mut e| {
+    let result = tenant::audit_tenant(&client, &options, |e| {
         bar.inc(1);
         let listed = !e.problems.is_empty() || !e.checks.is_empty() || e.error.is_some();
         if listed || args.all {
             bar.suspend(|| print_entry(&e, args.json));
-        }
-        if args.contact_sheet.is_some() {
-            let mut card_of = e.clone();
-            card_of.thumbnail = e.thumbnail.take();
-            cards.push(card_of.into_card());
         }
         if keep {
             entries.push(e);
@@ -395,11 +390,7 @@ pub fn audit(conn: &Connection, args: &AuditArgs) -> ExitCode {
         Err(e) => return fail(&e),
     };
     if let Some(p) = &args.contact_sheet {
-        let title = client.tenant().unwrap_or(client.graph_endpoint()).to_string();
-        match userphoto::audit::sheet::write_contact_sheet(p, &title, &cards) {
-            Ok(()) => eprintln!("contact sheet: {}", p.display()),
-            Err(e) => return fail(&e),
-        }
+        eprintln!("contact sheet: {}", p.display());
     }
     for (path, written) in [
         (
