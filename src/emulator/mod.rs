@@ -290,6 +290,15 @@ pub fn serve_raw(config: &EmulatorConfig, request: &[u8]) -> Result<Vec<u8>> {
 /// cannot be caught (SIGKILL) leaves it behind.
 pub fn run_forever(config: EmulatorConfig) -> Result<()> {
     let emulator = Emulator::start(config)?;
+    let waiter = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| io_error("signal runtime", e))?;
+    // Handlers first: a caller may signal as soon as it has read the announcement.
+    let stop = {
+        let _context = waiter.enter();
+        StopSignal::register()?
+    };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "emulator listening on {}", emulator.base_url());
     let _ca_file = match emulator.ca_pem() {
@@ -304,11 +313,7 @@ pub fn run_forever(config: EmulatorConfig) -> Result<()> {
     };
     let _ = out.flush();
     drop(out);
-    let waiter = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| io_error("signal runtime", e))?;
-    waiter.block_on(stop_signal())?;
+    waiter.block_on(stop.wait());
     emulator.stop();
     Ok(())
 }
@@ -344,22 +349,45 @@ impl Drop for CaFile {
     }
 }
 
-/// Ctrl+C, or SIGTERM on Unix (what service managers and test harnesses send).
-async fn stop_signal() -> Result<()> {
+/// Ctrl+C, or SIGTERM on Unix (what service managers and test harnesses send), registered
+/// when made (inside a runtime).
+struct StopSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term =
-            signal(SignalKind::terminate()).map_err(|e| io_error("SIGTERM handler", e))?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map_err(|e| io_error("Ctrl+C handler", e)),
-            _ = term.recv() => Ok(()),
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(not(unix))]
+    ctrl_c: tokio::signal::windows::CtrlC,
+}
+
+impl StopSignal {
+    fn register() -> Result<StopSignal> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(StopSignal {
+                interrupt: signal(SignalKind::interrupt())
+                    .map_err(|e| io_error("Ctrl+C handler", e))?,
+                terminate: signal(SignalKind::terminate())
+                    .map_err(|e| io_error("SIGTERM handler", e))?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(StopSignal {
+                ctrl_c: tokio::signal::windows::ctrl_c()
+                    .map_err(|e| io_error("Ctrl+C handler", e))?,
+            })
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| io_error("Ctrl+C handler", e))
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        self.ctrl_c.recv().await;
     }
 }
