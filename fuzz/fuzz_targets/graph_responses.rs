@@ -69,9 +69,12 @@ fuzz_target!(|data: &[u8]| {
         }
         5 => {
             if let Ok((users, next)) = read_user_page(body) {
+                // serde also takes a struct written as a JSON array; compare objects only.
                 let v: serde_json::Value = serde_json::from_slice(body).expect("a page from JSON");
-                assert_eq!(users.len(), v["value"].as_array().map_or(0, Vec::len));
-                assert_eq!(next.as_deref(), v["@odata.nextLink"].as_str());
+                if v.is_object() {
+                    assert_eq!(users.len(), v["value"].as_array().map_or(0, Vec::len));
+                    assert_eq!(next.as_deref(), v["@odata.nextLink"].as_str());
+                }
             }
         }
         _ => {
