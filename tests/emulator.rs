@@ -1760,6 +1760,13 @@ async fn users_are_listed_in_pages_with_select_and_filter() {
     assert_eq!(seen.len(), users().len());
     assert_eq!(seen[1], (OBRIEN.to_owned(), false));
     assert_eq!(emu.stats().user_pages as usize, users().len().div_ceil(2));
+    // A skip token past the end (the largest offset there is): an empty last page.
+    let far = URL_SAFE_NO_PAD.encode(format!("offset:{}", usize::MAX));
+    let r = get(with_query(list.clone(), &[("$skiptoken", &far)])).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["value"].as_array().map(Vec::len), Some(0), "{v}");
+    assert!(v.get("@odata.nextLink").is_none(), "{v}");
     // Filtered: the disabled user is left out, on every page.
     let r = get(with_query(
         list.clone(),

@@ -132,7 +132,7 @@ pub(crate) fn list_users(
         "@odata.context": format!("{}/{version}/$metadata#users({})", shared.base_url, select.join(",")),
         "value": page,
     });
-    let next = start + top;
+    let next = start.saturating_add(top);
     if next < matching.len() {
         let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
         let token = URL_SAFE_NO_PAD.encode(format!("offset:{next}"));
