@@ -69,8 +69,9 @@ fuzz_target!(|data: &[u8]| {
         }
         5 => {
             if let Ok((users, next)) = read_user_page(body) {
-                // serde also takes a struct written as a JSON array; compare objects only.
-                let v: serde_json::Value = serde_json::from_slice(body).expect("a page from JSON");
+                // serde also takes a struct written as a JSON array, and skips ignored fields
+                // without checking their escapes; compare with pages that parse as objects.
+                let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
                 if v.is_object() {
                     assert_eq!(users.len(), v["value"].as_array().map_or(0, Vec::len));
                     assert_eq!(next.as_deref(), v["@odata.nextLink"].as_str());
