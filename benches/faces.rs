@@ -9,6 +9,8 @@
 //! thread CPU time of `analyse` per photo. The small-face end of this table is the price of
 //! the working copy's size (`FACE_WORKING_SIDE`).
 
+#[path = "../tests/common/faces.rs"]
+mod faces;
 mod support;
 
 use std::process::ExitCode;
@@ -19,12 +21,6 @@ use userphoto::targets::FACE_WORKING_SIDE;
 
 use support::{mean, thread_cpu_ns};
 
-/// Face box (brows to chin) of each crop in its own pixels: x, y, side.
-const HEADS: [(&str, u32, u32, u32); 3] = [
-    ("solvay-a", 38, 43, 64),
-    ("solvay-b", 31, 36, 58),
-    ("solvay-c", 32, 39, 60),
-];
 /// The face's side as a share of the photo's long side.
 const SHARES: [f64; 11] = [
     0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20, 0.25, 0.30, 0.35, 0.40,
@@ -52,7 +48,7 @@ fn main() -> ExitCode {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let root = env!("CARGO_MANIFEST_DIR");
-    let heads: Vec<(RgbImage, u32, u32, u32)> = HEADS
+    let heads: Vec<(RgbImage, u32, u32, u32)> = faces::SOLVAY_HEADS
         .iter()
         .map(|&(name, x, y, side)| {
             let path = format!("{root}/tests/data/faces/{name}.jpg");

@@ -20,3 +20,22 @@ pub fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
     drop(f);
     std::fs::rename(&tmp, path).map_err(io)
 }
+
+/// Write a CSV file (a header row, then `rows`) through [`write_atomically`].
+pub fn write_csv<R, F>(path: &Path, header: &[&str], rows: R) -> Result<()>
+where
+    R: IntoIterator<Item = Vec<F>>,
+    F: AsRef<[u8]>,
+{
+    let fail = |e: &dyn std::fmt::Display| Error::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(|e| fail(&e))?;
+    for row in rows {
+        w.write_record(&row).map_err(|e| fail(&e))?;
+    }
+    let data = w.into_inner().map_err(|e| fail(&e))?;
+    write_atomically(path, &data)
+}

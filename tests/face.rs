@@ -18,13 +18,10 @@ fn head(name: &str, scale: f64) -> (RgbImage, PixelBox) {
     let path = format!("{}/tests/data/faces/{name}.jpg", env!("CARGO_MANIFEST_DIR"));
     let img = image::open(&path).unwrap().to_rgb8();
     let (w, h) = img.dimensions();
-    // Where the face is in each crop (from the original photo's detections).
-    let (x, y, side) = match name {
-        "solvay-a" => (38, 43, 64),
-        "solvay-b" => (31, 36, 58),
-        "solvay-c" => (32, 39, 60),
-        _ => unreachable!(),
-    };
+    let (_, x, y, side) = *common::faces::SOLVAY_HEADS
+        .iter()
+        .find(|h| h.0 == name)
+        .expect("one of the Solvay heads");
     let s = |v: u32| (f64::from(v) * scale).round() as u32;
     let big = imageops::resize(&img, s(w), s(h), imageops::FilterType::CatmullRom);
     let face = PixelBox {

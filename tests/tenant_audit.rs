@@ -9,8 +9,9 @@ use std::process::Command;
 
 use common::*;
 use image::{DynamicImage, RgbImage};
-use userphoto::audit::tenant::{audit_tenant, TenantAuditOptions, TenantEntry};
+use userphoto::audit::tenant::{audit_tenant, TenantAuditOptions, TenantAuditSummary, TenantEntry};
 use userphoto::emulator::{EmulatedUser, Emulator, Faults, Throttle};
+use userphoto::graph::GraphClient;
 
 const SECRET: &str = "audit-secret";
 
@@ -100,6 +101,16 @@ fn found(entries: &[TenantEntry]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The library's audit, every entry collected.
+fn audit(
+    client: &GraphClient,
+    options: &TenantAuditOptions,
+) -> (TenantAuditSummary, Vec<TenantEntry>) {
+    let mut entries = Vec::new();
+    let summary = audit_tenant(client, options, |e| entries.push(e)).unwrap();
+    (summary, entries)
+}
+
 fn cli_audit(emu: &Emulator, extra: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_userphoto"));
     c.args(["audit", "--graph", "--tenant", TENANT, "--client-id", APP])
@@ -177,11 +188,7 @@ fn batches_and_single_requests_agree_and_disabled_users_are_opt_in() {
     let n = 240;
     let emu = tenant(n, Faults::default());
     let client = graph_client(&emu, SECRET);
-    let run = |options: &TenantAuditOptions| {
-        let mut entries = Vec::new();
-        let summary = audit_tenant(&client, options, |e| entries.push(e)).unwrap();
-        (summary, entries)
-    };
+    let run = |options: &TenantAuditOptions| audit(&client, options);
     let (batched, entries) = run(&TenantAuditOptions {
         page_size: 100,
         ..Default::default()
@@ -221,9 +228,7 @@ fn requests_throttled_inside_a_batch_are_sent_again() {
         },
     );
     let client = graph_client(&emu, SECRET);
-    let mut entries = Vec::new();
-    let summary =
-        audit_tenant(&client, &TenantAuditOptions::default(), |e| entries.push(e)).unwrap();
+    let (summary, entries) = audit(&client, &TenantAuditOptions::default());
     assert_eq!(found(&entries), expected(n, false));
     assert_eq!(summary.failed, 0);
     let stats = emu.stats();
@@ -245,9 +250,7 @@ fn a_window_throttle_is_waited_out() {
         ..Default::default()
     });
     let client = graph_client(&emu, SECRET);
-    let mut entries = Vec::new();
-    let summary =
-        audit_tenant(&client, &TenantAuditOptions::default(), |e| entries.push(e)).unwrap();
+    let (summary, entries) = audit(&client, &TenantAuditOptions::default());
     assert_eq!(found(&entries), expected(n, false));
     assert_eq!(summary.failed, 0);
     assert!(emu.stats().throttled_429 > 0);
@@ -272,16 +275,13 @@ fn photos_are_downloaded_in_batches_and_checked() {
         Some(png(&DynamicImage::ImageRgb8(img))),
     );
     let client = graph_client(&emu, SECRET);
-    let mut entries = Vec::new();
-    let summary = audit_tenant(
+    let (summary, entries) = audit(
         &client,
         &TenantAuditOptions {
             photos: true,
             ..Default::default()
         },
-        |e| entries.push(e),
-    )
-    .unwrap();
+    );
     let by_user: BTreeMap<&str, &TenantEntry> =
         entries.iter().map(|e| (e.user.as_str(), e)).collect();
     let face = by_user["user00000@contoso.com"];

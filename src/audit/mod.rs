@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::directory::DirectoryClient;
 use crate::error::{Error, Result};
-use crate::files::write_atomically;
+use crate::files::{write_atomically, write_csv as write_csv_rows};
 use crate::photo::{Format, Options, Photo};
 use crate::publish::{Destination, PublishOptions, Publisher, Status};
 use crate::sync::feed::{Item, Source};
@@ -317,30 +317,11 @@ pub fn write_json(path: &Path, report: &AuditReport) -> Result<()> {
 
 /// Write an audit report as CSV: one row per listed user.
 pub fn write_csv(path: &Path, report: &AuditReport) -> Result<()> {
-    let fail = |e: csv::Error| Error::Io {
-        path: path.display().to_string(),
-        source: std::io::Error::other(e.to_string()),
-    };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "user",
-        "dn",
-        "problems",
-        "bytes",
-        "format",
-        "width",
-        "height",
-        "fix_status",
-        "fix_bytes",
-        "error_code",
-        "error",
-    ])
-    .map_err(fail)?;
     let s = |v: Option<String>| v.unwrap_or_default();
-    for e in &report.entries {
+    let rows = report.entries.iter().map(|e| {
         let problems: Vec<&str> = e.problems.iter().map(|p| p.name()).collect();
         let fix = e.fix.as_ref();
-        w.write_record([
+        vec![
             e.user.clone(),
             e.dn.clone(),
             problems.join(";"),
@@ -352,14 +333,25 @@ pub fn write_csv(path: &Path, report: &AuditReport) -> Result<()> {
             s(fix.and_then(|f| f.bytes).map(|v| v.to_string())),
             s(fix.and_then(|f| f.error_code).map(str::to_string)),
             s(fix.and_then(|f| f.error.clone()).or(e.detail.clone())),
-        ])
-        .map_err(fail)?;
-    }
-    let data = w.into_inner().map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    write_atomically(path, &data)
+        ]
+    });
+    write_csv_rows(
+        path,
+        &[
+            "user",
+            "dn",
+            "problems",
+            "bytes",
+            "format",
+            "width",
+            "height",
+            "fix_status",
+            "fix_bytes",
+            "error_code",
+            "error",
+        ],
+        rows,
+    )
 }
 
 #[cfg(test)]

@@ -65,14 +65,19 @@ pub fn thumbnail_of(bytes: &[u8]) -> Option<Vec<u8>> {
     if bytes.starts_with(&[0xFF, 0xD8]) && bytes.len() <= SMALL_JPEG {
         return Some(bytes.to_vec());
     }
+    render_thumbnail(bytes)
+        .ok()
+        .and_then(|out| out.renditions.into_iter().next())
+        .map(|r| r.data)
+}
+
+/// The photo rendered to the 96 px `ad-thumbnail` target alone (with its crop and checks).
+pub(crate) fn render_thumbnail(bytes: &[u8]) -> Result<crate::photo::RenderOutput> {
     let options = crate::photo::Options {
         targets: vec![crate::targets::TargetRequest::Name("ad-thumbnail".into())],
         ..Default::default()
     };
     crate::photo::render(bytes, &options)
-        .ok()
-        .and_then(|out| out.renditions.into_iter().next())
-        .map(|r| r.data)
 }
 
 /// A JPEG up to this size goes on the sheet as it is (a thumbnailPhoto is usually one).

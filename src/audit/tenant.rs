@@ -10,10 +10,10 @@ use tokio::task::JoinSet;
 
 use super::AuditProblem;
 use crate::error::{Error, Result};
-use crate::files::write_atomically;
+use crate::files::{write_atomically, write_csv as write_csv_rows};
 use crate::graph::{user_path, BatchAnswer, GraphClient, ListedUser, PhotoMeta, MAX_BATCH};
-use crate::photo::{self, Check, Options};
-use crate::targets::{TargetRequest, GRAPH};
+use crate::photo::Check;
+use crate::targets::GRAPH;
 
 /// JSON (all optional): `{"include_disabled": false, "filter": null, "page_size": 999,
 /// "batch": true, "photos": false, "min_side": 648, "contact_sheet": null}`.
@@ -154,9 +154,8 @@ pub async fn audit_tenant_async(
             for mut e in entries {
                 count(&mut summary, &e);
                 if options.contact_sheet.is_some() {
-                    let mut card = e.clone();
-                    card.thumbnail = e.thumbnail.take();
-                    cards.push(card.into_card());
+                    let thumbnail = e.thumbnail.take();
+                    cards.push(e.card(thumbnail));
                 }
                 on_entry(e);
             }
@@ -286,12 +285,11 @@ async fn audit_group(
         };
         // Decoding, face detection and encoding are CPU work: off the runtime's workers, so
         // the other groups' requests keep moving.
-        let looked = entries.clone();
         let pairs: Vec<(usize, Outcome<Vec<u8>>)> = with.into_iter().zip(photos).collect();
+        let mut moved = std::mem::take(&mut entries);
         let done = tokio::task::spawn_blocking(move || {
-            let mut looked = looked;
             for (i, p) in pairs {
-                let e = &mut looked[i];
+                let e = &mut moved[i];
                 match p {
                     Ok(bytes) => look_at(e, &bytes),
                     Err((code, message)) => {
@@ -300,18 +298,20 @@ async fn audit_group(
                     }
                 }
             }
-            looked
+            moved
         })
         .await;
-        match done {
-            Ok(looked) => entries = looked,
-            Err(e) => {
-                for entry in &mut entries {
-                    entry.error_code = Some("internal".into());
-                    entry.error = Some(format!("checking the photos failed: {e}"));
-                }
-            }
-        }
+        entries = done.unwrap_or_else(|e| {
+            // Only a panic in the pipeline gets here: the group's users are reported failed.
+            users
+                .iter()
+                .map(|u| TenantEntry {
+                    error_code: Some("internal".into()),
+                    error: Some(format!("checking the photos failed: {e}")),
+                    ..entry_of(u)
+                })
+                .collect()
+        });
     }
     (entries, requests)
 }
@@ -371,11 +371,7 @@ fn bytes_of(user: &str, a: BatchAnswer) -> Outcome<Vec<u8>> {
 /// cannot read is `unreadable`. (A source under 648 px is the `small` problem already, from
 /// the metadata.)
 fn look_at(e: &mut TenantEntry, bytes: &[u8]) {
-    let options = Options {
-        targets: vec![TargetRequest::Name("ad-thumbnail".into())],
-        ..Options::default()
-    };
-    match photo::render(bytes, &options) {
+    match super::sheet::render_thumbnail(bytes) {
         Ok(out) => {
             e.checks = out.checks;
             e.thumbnail = out.renditions.into_iter().next().map(|r| r.data);
@@ -389,29 +385,11 @@ fn look_at(e: &mut TenantEntry, bytes: &[u8]) {
 
 /// Write the entries as CSV: one row per user.
 pub fn write_csv(path: &Path, entries: &[TenantEntry]) -> Result<()> {
-    let fail = |e: csv::Error| Error::Io {
-        path: path.display().to_string(),
-        source: std::io::Error::other(e.to_string()),
-    };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "user",
-        "id",
-        "display_name",
-        "problems",
-        "checks",
-        "width",
-        "height",
-        "content_type",
-        "error_code",
-        "error",
-    ])
-    .map_err(fail)?;
     let s = |v: Option<String>| v.unwrap_or_default();
-    for e in entries {
+    let rows = entries.iter().map(|e| {
         let problems: Vec<&str> = e.problems.iter().map(|p| p.name()).collect();
         let checks: Vec<&str> = e.checks.iter().map(|c| c.code.as_str()).collect();
-        w.write_record([
+        vec![
             e.user.clone(),
             e.id.clone(),
             s(e.display_name.clone()),
@@ -422,14 +400,24 @@ pub fn write_csv(path: &Path, entries: &[TenantEntry]) -> Result<()> {
             s(e.content_type.clone()),
             s(e.error_code.clone()),
             s(e.error.clone().or(e.detail.clone())),
-        ])
-        .map_err(fail)?;
-    }
-    let data = w.into_inner().map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    write_atomically(path, &data)
+        ]
+    });
+    write_csv_rows(
+        path,
+        &[
+            "user",
+            "id",
+            "display_name",
+            "problems",
+            "checks",
+            "width",
+            "height",
+            "content_type",
+            "error_code",
+            "error",
+        ],
+        rows,
+    )
 }
 
 /// Write the summary and the entries as one JSON document.
@@ -443,8 +431,8 @@ pub fn write_json(
 }
 
 impl TenantEntry {
-    /// This user on a contact sheet (the thumbnail moves to the card).
-    pub fn into_card(self) -> super::sheet::Card {
+    /// This user on a contact sheet, with `thumbnail`.
+    pub fn card(&self, thumbnail: Option<Vec<u8>>) -> super::sheet::Card {
         let mut problems: Vec<String> =
             self.problems.iter().map(|p| p.name().to_string()).collect();
         problems.extend(self.checks.iter().map(|c| c.code.as_str().to_string()));
@@ -452,10 +440,13 @@ impl TenantEntry {
             problems.insert(0, "audit-failed".into());
         }
         super::sheet::Card {
-            name: self.display_name.unwrap_or_else(|| self.user.clone()),
-            user: self.user,
+            name: self
+                .display_name
+                .clone()
+                .unwrap_or_else(|| self.user.clone()),
+            user: self.user.clone(),
             problems,
-            thumbnail: self.thumbnail,
+            thumbnail,
         }
     }
 }

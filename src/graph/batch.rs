@@ -118,13 +118,7 @@ impl GraphClient {
         };
         let reply = self.graph_call(Method::GET, &path, None).await?;
         if !reply.status.is_success() {
-            let (code, message) = error_detail(reply.status.as_u16(), &reply.body);
-            return Err(Error::Graph {
-                user: String::new(),
-                status: reply.status.as_u16(),
-                code,
-                message: format!("listing users: {message}"),
-            });
+            return Err(refused(&reply, "listing users"));
         }
         read_user_page(&reply.body)
     }
@@ -159,13 +153,7 @@ impl GraphClient {
                 )
                 .await?;
             if !reply.status.is_success() {
-                let (code, message) = error_detail(reply.status.as_u16(), &reply.body);
-                return Err(Error::Graph {
-                    user: String::new(),
-                    status: reply.status.as_u16(),
-                    code,
-                    message: format!("batch: {message}"),
-                });
+                return Err(refused(&reply, "batch"));
             }
             let round = tries.attempts + 1;
             let mut again = Vec::new();
@@ -224,12 +212,8 @@ pub fn read_batch(
     count: usize,
     round: u32,
 ) -> Result<Vec<(usize, BatchAnswer, Option<Duration>)>> {
-    let parsed: BatchReply = serde_json::from_slice(body).map_err(|e| Error::Graph {
-        user: String::new(),
-        status: 200,
-        code: "BadBatchReply".into(),
-        message: format!("a batch answer is not the JSON Graph sends: {e}"),
-    })?;
+    let parsed: BatchReply = serde_json::from_slice(body)
+        .map_err(|e| malformed("BadBatchReply", "a batch answer", e))?;
     Ok(parsed
         .responses
         .into_iter()
@@ -262,13 +246,30 @@ pub fn read_batch(
 /// targets (fuzz/).
 #[doc(hidden)]
 pub fn read_user_page(body: &[u8]) -> Result<(Vec<ListedUser>, Option<String>)> {
-    let page: UserPage = serde_json::from_slice(body).map_err(|e| Error::Graph {
+    let page: UserPage =
+        serde_json::from_slice(body).map_err(|e| malformed("BadUserPage", "a page of users", e))?;
+    Ok((page.value, page.next_link))
+}
+
+/// Graph refused a tenant-wide request (`what`): its status, code and message.
+fn refused(reply: &super::client::Reply, what: &str) -> Error {
+    let (code, message) = error_detail(reply.status.as_u16(), &reply.body);
+    Error::Graph {
+        user: String::new(),
+        status: reply.status.as_u16(),
+        code,
+        message: format!("{what}: {message}"),
+    }
+}
+
+/// A 200 answer (`what`) that is not the JSON Graph sends.
+fn malformed(code: &str, what: &str, e: serde_json::Error) -> Error {
+    Error::Graph {
         user: String::new(),
         status: 200,
-        code: "BadUserPage".into(),
-        message: format!("a page of users is not the JSON Graph sends: {e}"),
-    })?;
-    Ok((page.value, page.next_link))
+        code: code.into(),
+        message: format!("{what} is not the JSON Graph sends: {e}"),
+    }
 }
 
 /// A header of a batch answer, by name in any case.

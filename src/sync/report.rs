@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use super::{Summary, UserResult};
-use crate::error::{Error, Result};
-use crate::files::write_atomically;
+use crate::error::Result;
+use crate::files::{write_atomically, write_csv as write_csv_rows};
 
 pub fn write_json(path: &Path, results: &[UserResult], summary: &Summary) -> Result<()> {
     let doc = serde_json::json!({"summary": summary, "results": results});
@@ -12,30 +12,9 @@ pub fn write_json(path: &Path, results: &[UserResult], summary: &Summary) -> Res
 }
 
 pub fn write_csv(path: &Path, results: &[UserResult]) -> Result<()> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| Error::Io {
-        path: path.display().to_string(),
-        source: std::io::Error::other(e.to_string()),
-    };
-    w.write_record([
-        "user",
-        "destination",
-        "status",
-        "bytes",
-        "width",
-        "height",
-        "quality",
-        "attempts",
-        "error_code",
-        "error",
-        "source",
-        "crop",
-        "checks",
-    ])
-    .map_err(fail)?;
     let opt = |v: Option<String>| v.unwrap_or_default();
-    for r in results {
-        w.write_record([
+    let rows = results.iter().map(|r| {
+        vec![
             r.user.clone(),
             r.destination.to_string(),
             serde_json::to_value(r.status)
@@ -56,12 +35,25 @@ pub fn write_csv(path: &Path, results: &[UserResult]) -> Result<()> {
                 .map(|c| c.code.as_str())
                 .collect::<Vec<_>>()
                 .join(";"),
-        ])
-        .map_err(fail)?;
-    }
-    let data = w.into_inner().map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    write_atomically(path, &data)
+        ]
+    });
+    write_csv_rows(
+        path,
+        &[
+            "user",
+            "destination",
+            "status",
+            "bytes",
+            "width",
+            "height",
+            "quality",
+            "attempts",
+            "error_code",
+            "error",
+            "source",
+            "crop",
+            "checks",
+        ],
+        rows,
+    )
 }

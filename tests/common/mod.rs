@@ -176,6 +176,7 @@ pub fn bad_inputs() -> Vec<(&'static str, Vec<u8>, &'static str)> {
 }
 
 #[cfg(feature = "emulator")]
+pub mod faces;
 mod tenant;
 #[cfg(feature = "emulator")]
 #[allow(unused_imports)] // Not every test file starts an emulator.
