@@ -208,8 +208,9 @@ typedef struct up_client up_client;
 // made from it is freed.
 typedef struct up_directory up_directory;
 
-// A bulk job: fed with up_job_add_*, closed with up_job_close, polled with up_job_poll.
-// A Box. Feed and poll from one thread; up_job_cancel may be called from any thread.
+// A bulk job (fed with up_job_add_*, closed with up_job_close) or a tenant audit (started
+// with up_job_start_audit: no items), polled with up_job_poll. A Box. Feed and poll from
+// one thread; up_job_cancel may be called from any thread.
 typedef struct up_job up_job;
 
 // The renditions of one photo, with their JSON report. A Box; read-only; freed with
@@ -340,12 +341,13 @@ up_status up_job_add_bytes(const up_job *job, const char *user, const uint8_t *d
 // Queue a photo file (read when its turn comes). Fails after up_job_close.
 up_status up_job_add_file(const up_job *job, const char *user, const char *path);
 
-// No more items: the job finishes when the queued ones are done.
+// No more items: the job finishes when the queued ones are done. (A no-op for an audit.)
 up_status up_job_close(const up_job *job);
 
 // Stop the job: no new user is started (queued ones are reported as skipped, code
-// "cancelled"); uploads already running finish. Safe from any thread (e.g. a Ctrl+C
-// handler). Keep polling until UP_STATUS_JOB_FINISHED.
+// "cancelled"); uploads already running finish. An audit starts no further group of users
+// and ends with "cancelled": true (without writing its sheet or reports). Safe from any
+// thread (e.g. a Ctrl+C handler). Keep polling until UP_STATUS_JOB_FINISHED.
 up_status up_job_cancel(const up_job *job);
 
 // Wait up to `timeout_ms` for the next event. On UP_STATUS_OK, `*out_event` is an event
@@ -355,8 +357,30 @@ up_status up_job_cancel(const up_job *job);
 //    "source", "bytes", "width", "height", "quality", "attempts", "error_code", "error"}
 //   {"event": "finished", "total", "uploaded", "unchanged", "failed", "skipped", "cancelled",
 //    "report_error" (only when a report could not be written)}
+// An audit's events are up_job_start_audit's.
 // After "finished" has been returned, further polls give UP_STATUS_JOB_FINISHED.
 up_status up_job_poll(const up_job *job, uint32_t timeout_ms, up_buffer **out_event);
+
+// Start an audit of the tenant's photos on `client`: every user (paged GET /users), each
+// user's photo metadata (and with "photos" the photo and its checks) read in JSON batches of
+// 20 under the client's throttle and retry policy. `options_json` (or NULL):
+// {"include_disabled": false, "filter": OData $filter | null, "page_size": 999,
+//  "batch": true, "photos": false, "min_side": 648, "contact_sheet": "sheet.html" | null,
+//  "report_csv": "path" | null, "report_json": "path" | null}.
+// Poll it with up_job_poll (up_job_add_* are refused; up_job_close is a no-op):
+//   {"event": "progress", "done": users audited, "submitted": users listed so far}
+//   {"event": "result", "user", "id", "display_name", "width", "height", "content_type",
+//    "problems": ["missing" | "small" | "not-square" | "unreadable"],
+//    "checks": [{"code", "message"}], "detail", "error_code", "error"}
+//   {"event": "finished", "graph_endpoint", "users", "with_photo", "listed", "failed",
+//    "requests", "problems": {name: count}, "checks": {code: count}, "cancelled",
+//    "error_code", "error" (only when the audit stopped early or an output file could not
+//    be written)}.
+// The contact sheet and reports are written when every user has been audited, before
+// "finished"; a cancelled or failed audit writes none. Options that cannot work (a page
+// size outside 1-999, an output file in a missing folder) fail here.
+// `out_job` must not be NULL; on success receives a job to free with up_job_free.
+up_status up_job_start_audit(const up_client *client, const char *options_json, up_job **out_job);
 
 // Free a job. A job still running is cancelled first (running uploads finish in the
 // background). NULL is a no-op; a wrong or freed handle is ignored.

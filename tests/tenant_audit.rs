@@ -415,3 +415,215 @@ fn a_contact_sheet_of_10000_users_is_written() {
     let html = std::fs::read_to_string(&path).unwrap();
     assert_eq!(html.matches("data:image/jpeg;base64,").count(), 8000);
 }
+
+mod c_abi {
+    //! The audit as a C ABI job: started with up_job_start_audit, polled with up_job_poll.
+
+    use std::ffi::{CStr, CString};
+    use std::ptr::{null, null_mut};
+
+    use userphoto::capi::up_status::*;
+    use userphoto::capi::*;
+
+    use super::*;
+
+    fn last_error() -> String {
+        unsafe { CStr::from_ptr(up_last_error_message()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    fn client(emu: &Emulator, secret: &str) -> *mut up_client {
+        let config = CString::new(connection_json(emu, secret).to_string()).unwrap();
+        let mut c = null_mut();
+        assert_eq!(
+            unsafe { up_client_new(config.as_ptr(), &mut c) },
+            UP_STATUS_OK,
+            "{}",
+            last_error()
+        );
+        c
+    }
+
+    fn start(client: *const up_client, options: serde_json::Value) -> (up_status, *mut up_job) {
+        let options = CString::new(options.to_string()).unwrap();
+        let mut job = null_mut();
+        let status = unsafe { up_job_start_audit(client, options.as_ptr(), &mut job) };
+        (status, job)
+    }
+
+    /// Poll to the end: every event in order; `on_result` may cancel.
+    fn drain(job: *mut up_job, mut on_result: impl FnMut()) -> Vec<serde_json::Value> {
+        let mut events = Vec::new();
+        loop {
+            let mut ev = null_mut();
+            match unsafe { up_job_poll(job, 200, &mut ev) } {
+                UP_STATUS_OK if ev.is_null() => continue,
+                UP_STATUS_OK => {
+                    let (mut p, mut n) = (null(), 0usize);
+                    assert_eq!(unsafe { up_buffer_data(ev, &mut p, &mut n) }, UP_STATUS_OK);
+                    let v: serde_json::Value =
+                        serde_json::from_slice(unsafe { std::slice::from_raw_parts(p, n) })
+                            .unwrap();
+                    unsafe { up_buffer_free(ev) };
+                    if v["event"] == "result" {
+                        on_result();
+                    }
+                    events.push(v);
+                }
+                UP_STATUS_JOB_FINISHED => return events,
+                other => panic!("{other:?}: {}", last_error()),
+            }
+        }
+    }
+
+    fn results(events: &[serde_json::Value]) -> BTreeMap<String, String> {
+        events
+            .iter()
+            .filter(|e| e["event"] == "result")
+            .map(|e| {
+                assert!(e["error"].is_null(), "{e}");
+                let p: Vec<&str> = e["problems"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p.as_str().unwrap())
+                    .collect();
+                (e["user"].as_str().unwrap().to_string(), p.join(";"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_audit_job_finds_every_planted_case_in_a_2000_user_tenant() {
+        let n = 2000;
+        let emu = tenant(n, Faults::default());
+        let dir = scratch_dir("tenant-audit-capi");
+        let (report, sheet) = (dir.join("audit.json"), dir.join("sheet.html"));
+        let c = client(&emu, SECRET);
+        let (status, job) = start(
+            c,
+            serde_json::json!({"page_size": 700, "report_json": report, "contact_sheet": sheet}),
+        );
+        assert_eq!(status, UP_STATUS_OK, "{}", last_error());
+        // An audit takes no items; closing it changes nothing.
+        let user = CString::new("someone@contoso.com").unwrap();
+        let path = CString::new("photo.jpg").unwrap();
+        assert_eq!(
+            unsafe { up_job_add_file(job, user.as_ptr(), path.as_ptr()) },
+            UP_STATUS_INVALID_OPTIONS
+        );
+        assert!(last_error().contains("takes no items"), "{}", last_error());
+        assert_eq!(unsafe { up_job_close(job) }, UP_STATUS_OK);
+        let events = drain(job, || {});
+        unsafe { up_job_free(job) };
+        unsafe { up_client_free(c) };
+
+        let want = expected(n, false);
+        assert_eq!(results(&events), want);
+        let last = events.last().unwrap();
+        assert_eq!(last["event"], "finished", "{last}");
+        assert_eq!(last["users"], want.len());
+        assert_eq!(last["cancelled"], false);
+        assert!(last.get("error").is_none(), "{last}");
+        let count = |p: &str| want.values().filter(|v| *v == p).count();
+        assert_eq!(last["problems"]["missing"], count("missing"));
+        assert_eq!(last["problems"]["small"], count("small"));
+        assert_eq!(last["problems"]["not-square"], count("not-square"));
+        // Progress: users done never go back, and the listed count grows page by page.
+        let progress: Vec<(u64, u64)> = events
+            .iter()
+            .filter(|e| e["event"] == "progress")
+            .map(|e| {
+                (
+                    e["done"].as_u64().unwrap(),
+                    e["submitted"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert!(progress
+            .windows(2)
+            .all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1));
+        assert_eq!(
+            progress.last(),
+            Some(&(want.len() as u64, want.len() as u64))
+        );
+        assert!(progress.iter().any(|&(_, listed)| listed == 700));
+        // The library wrote the report and the sheet before "finished".
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        assert_eq!(doc["summary"]["users"], want.len());
+        assert_eq!(doc["entries"].as_array().unwrap().len(), want.len());
+        let html = std::fs::read_to_string(&sheet).unwrap();
+        assert!(html.contains("user00001@contoso.com"));
+    }
+
+    #[test]
+    fn a_cancelled_audit_writes_no_report() {
+        let faults = Faults {
+            p_slow: 1.0,
+            slow_ms: 100,
+            ..Faults::default()
+        };
+        let emu = tenant(400, faults);
+        let dir = scratch_dir("tenant-audit-capi-cancel");
+        let report = dir.join("audit.csv");
+        let c = client(&emu, SECRET);
+        let (status, job) = start(
+            c,
+            serde_json::json!({"page_size": 100, "report_csv": report}),
+        );
+        assert_eq!(status, UP_STATUS_OK, "{}", last_error());
+        let events = drain(job, || {
+            assert_eq!(unsafe { up_job_cancel(job) }, UP_STATUS_OK);
+        });
+        unsafe { up_job_free(job) };
+        unsafe { up_client_free(c) };
+        let last = events.last().unwrap();
+        assert_eq!(last["cancelled"], true, "{last}");
+        let users = last["users"].as_u64().unwrap();
+        assert!((20..400).contains(&users), "{last}");
+        assert_eq!(
+            events.iter().filter(|e| e["event"] == "result").count() as u64,
+            users
+        );
+        assert!(!report.exists(), "a cancelled audit is not a report");
+    }
+
+    #[test]
+    fn bad_options_fail_at_start_and_a_refused_listing_ends_the_audit_with_its_error() {
+        let emu = tenant(3, Faults::default());
+        let c = client(&emu, SECRET);
+        for (options, says) in [
+            (serde_json::json!({"page_size": 0}), "page_size 0"),
+            (
+                serde_json::json!({"report_csv": "/nonexistent-folder/audit.csv"}),
+                "/nonexistent-folder",
+            ),
+            (serde_json::json!({"photo": true}), "unknown field"),
+        ] {
+            let (status, job) = start(c, options);
+            assert_eq!(status, UP_STATUS_INVALID_OPTIONS);
+            assert!(job.is_null());
+            assert!(last_error().contains(says), "{}", last_error());
+        }
+        assert_eq!(emu.stats().requests, 0, "nothing was sent");
+        unsafe { up_client_free(c) };
+
+        // A wrong secret: the first page is never read; the secret is never said.
+        let wrong = "wrong-secret-not-in-messages";
+        let c = client(&emu, wrong);
+        let dir = scratch_dir("tenant-audit-capi-refused");
+        let report = dir.join("audit.csv");
+        let (status, job) = start(c, serde_json::json!({"report_csv": report}));
+        assert_eq!(status, UP_STATUS_OK);
+        let events = drain(job, || {});
+        unsafe { up_job_free(job) };
+        unsafe { up_client_free(c) };
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0]["event"], "finished");
+        assert_eq!(events[0]["error_code"], "auth", "{}", events[0]);
+        assert!(!events[0].to_string().contains(wrong));
+        assert!(!report.exists());
+    }
+}

@@ -1,9 +1,18 @@
 //! The tenant audit: every user of Microsoft Graph (paged `GET /users`), each user's photo
 //! metadata (and, when asked, the photo itself with the photo checks) read in JSON batches of
 //! 20, classified, one result per user as it is known.
+//!
+//! [`audit_tenant`] blocks and hands each result to a closure (the CLI); an [`AuditJob`] works
+//! on the library's runtime and is polled for events like a sync job (the C ABI, PowerShell).
+//! Both write the contact sheet and the reports the options name, once every user has been
+//! audited: an audit that was cancelled or stopped early writes none of them, so that a file
+//! at that path is never a partial audit passed off as a whole one.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
@@ -13,10 +22,12 @@ use crate::error::{Error, Result};
 use crate::files::{write_atomically, write_csv as write_csv_rows};
 use crate::graph::{user_path, BatchAnswer, GraphClient, ListedUser, PhotoMeta, MAX_BATCH};
 use crate::photo::Check;
+use crate::sync::Poll;
 use crate::targets::GRAPH;
 
 /// JSON (all optional): `{"include_disabled": false, "filter": null, "page_size": 999,
-/// "batch": true, "photos": false, "min_side": 648, "contact_sheet": null}`.
+/// "batch": true, "photos": false, "min_side": 648, "contact_sheet": null,
+/// "report_csv": null, "report_json": null}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TenantAuditOptions {
@@ -34,6 +45,10 @@ pub struct TenantAuditOptions {
     pub min_side: u32,
     /// Also write a contact sheet of every user to this HTML file (thumbnails with `photos`).
     pub contact_sheet: Option<String>,
+    /// Also write every user's result as CSV ([`write_csv`]).
+    pub report_csv: Option<String>,
+    /// Also write the summary and every user's result as JSON ([`write_json`]).
+    pub report_json: Option<String>,
 }
 
 impl Default for TenantAuditOptions {
@@ -46,7 +61,40 @@ impl Default for TenantAuditOptions {
             photos: false,
             min_side: GRAPH.size,
             contact_sheet: None,
+            report_csv: None,
+            report_json: None,
         }
+    }
+}
+
+impl TenantAuditOptions {
+    /// Refuse options that could only fail later: a page size Graph refuses, an output file in
+    /// a folder that does not exist (found before the audit, not after it).
+    fn check(&self) -> Result<()> {
+        if !(1..=999).contains(&self.page_size) {
+            return Err(Error::InvalidOptions(format!(
+                "page_size {} is outside Graph's 1-999",
+                self.page_size
+            )));
+        }
+        for (what, path) in [
+            ("contact_sheet", &self.contact_sheet),
+            ("report_csv", &self.report_csv),
+            ("report_json", &self.report_json),
+        ] {
+            let Some(path) = path else { continue };
+            let folder = Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if path.is_empty() || !folder.is_dir() {
+                return Err(Error::InvalidOptions(format!(
+                    "{what} {path:?}: the folder {} does not exist",
+                    folder.display()
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -68,13 +116,16 @@ pub struct TenantEntry {
     pub thumbnail: Option<Vec<u8>>,
     /// What made a photo `unreadable`.
     pub detail: Option<String>,
-    /// Why this user could not be audited (the other fields are then partly empty).
+    /// Why this user could not be audited (wholly or in part: a user whose photo download
+    /// failed keeps the problems its metadata showed).
     pub error_code: Option<String>,
     pub error: Option<String>,
 }
 
 /// JSON: `{"graph_endpoint", "users", "with_photo", "listed", "failed", "requests",
-///   "problems": {"missing": 3, ...}, "checks": {"no-face": 1, ...}}`.
+///   "problems": {"missing": 3, ...}, "checks": {"no-face": 1, ...}, "cancelled",
+///   "error_code", "error"}` (the last two only when the audit stopped early or an output file
+///   could not be written).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TenantAuditSummary {
     pub graph_endpoint: String,
@@ -82,13 +133,32 @@ pub struct TenantAuditSummary {
     pub with_photo: u64,
     /// Users with at least one problem or check.
     pub listed: u64,
-    /// Users that could not be audited.
+    /// Users that could not be audited (wholly or in part).
     pub failed: u64,
     /// HTTP requests sent to Graph for the audit (pages + batches or single reads; retries
     /// inside the client not counted).
     pub requests: u64,
     pub problems: BTreeMap<String, u64>,
     pub checks: BTreeMap<String, u64>,
+    /// An [`AuditJob`] cancelled before every user was audited (no sheet or report written).
+    pub cancelled: bool,
+    /// Why an [`AuditJob`] stopped before the end, or why its sheet or a report could not be
+    /// written ([`audit_tenant`] returns this error instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What an audit reports, as a sync job's events: `{"event": "progress", "done", "submitted"}`
+/// (users audited of the users listed so far: Graph gives no total up front),
+/// `{"event": "result", ...a TenantEntry}`, `{"event": "finished", ...the summary}`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+pub enum AuditEvent {
+    Progress { done: u64, submitted: u64 },
+    Result(TenantEntry),
+    Finished(TenantAuditSummary),
 }
 
 const SELECT: &str = "id,userPrincipalName,displayName,accountEnabled";
@@ -98,34 +168,132 @@ const SELECT: &str = "id,userPrincipalName,displayName,accountEnabled";
 pub fn audit_tenant(
     client: &GraphClient,
     options: &TenantAuditOptions,
-    on_entry: impl FnMut(TenantEntry),
+    mut on_entry: impl FnMut(TenantEntry) + Send,
 ) -> Result<TenantAuditSummary> {
-    crate::runtime().block_on(audit_tenant_async(client, options, on_entry))
+    options.check()?;
+    let never = AtomicBool::new(false);
+    let mut summary = summary_for(client);
+    crate::runtime().block_on(run(client, options, &never, &mut summary, |e| {
+        if let AuditEvent::Result(e) = e {
+            on_entry(e);
+        }
+    }))?;
+    Ok(summary)
 }
 
-pub async fn audit_tenant_async(
+/// A tenant audit running on the library's runtime, polled for [`AuditEvent`]s. Dropping it
+/// cancels it.
+pub struct AuditJob {
+    events: mpsc::Receiver<AuditEvent>,
+    cancel: Arc<AtomicBool>,
+    finished: bool,
+}
+
+impl Drop for AuditJob {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+}
+
+impl AuditJob {
+    /// Start auditing; options that cannot work are refused here, before any request.
+    pub fn start(client: GraphClient, options: TenantAuditOptions) -> Result<AuditJob> {
+        options.check()?;
+        let (tx, events) = mpsc::channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        crate::runtime().spawn(async move {
+            let mut summary = summary_for(&client);
+            let sender = tx.clone();
+            // Its own task, so that a panic ends the audit with an error, not silence.
+            let audit = tokio::spawn(async move {
+                let result = run(&client, &options, &flag, &mut summary, |e| {
+                    let _ = sender.send(e);
+                })
+                .await;
+                (summary, result)
+            })
+            .await;
+            let summary = match audit {
+                Ok((summary, Ok(()))) => summary,
+                Ok((mut summary, Err(e))) => {
+                    summary.error_code = Some(e.code().into());
+                    summary.error = Some(e.to_string());
+                    summary
+                }
+                Err(e) => TenantAuditSummary {
+                    error_code: Some("panic".into()),
+                    error: Some(format!(
+                        "internal error in userphoto (please report it): {e}"
+                    )),
+                    ..TenantAuditSummary::default()
+                },
+            };
+            let _ = tx.send(AuditEvent::Finished(summary));
+        });
+        Ok(AuditJob {
+            events,
+            cancel,
+            finished: false,
+        })
+    }
+
+    /// The flag that stops the audit (no further group or page is started; the groups in
+    /// flight finish and are reported), for a canceller on another thread.
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
+    /// Wait up to `timeout` for the next event.
+    pub fn poll(&mut self, timeout: Duration) -> Poll<AuditEvent> {
+        if self.finished {
+            return Poll::Done;
+        }
+        match self.events.recv_timeout(timeout) {
+            Ok(e) => {
+                self.finished = matches!(e, AuditEvent::Finished(_));
+                Poll::Event(e)
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => Poll::Pending,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                self.finished = true;
+                Poll::Done
+            }
+        }
+    }
+}
+
+fn summary_for(client: &GraphClient) -> TenantAuditSummary {
+    TenantAuditSummary {
+        graph_endpoint: client.graph_endpoint().to_string(),
+        ..Default::default()
+    }
+}
+
+/// The audit itself: pages, groups, events; then the sheet and the reports (only when every
+/// user was audited).
+async fn run(
     client: &GraphClient,
     options: &TenantAuditOptions,
-    mut on_entry: impl FnMut(TenantEntry),
-) -> Result<TenantAuditSummary> {
-    if !(1..=999).contains(&options.page_size) {
-        return Err(Error::Config(format!(
-            "page_size {} is outside Graph's 1-999",
-            options.page_size
-        )));
-    }
+    cancel: &AtomicBool,
+    summary: &mut TenantAuditSummary,
+    mut on_event: impl FnMut(AuditEvent),
+) -> Result<()> {
     let filter = match (&options.filter, options.include_disabled) {
         (Some(f), _) => Some(f.clone()),
         (None, false) => Some("accountEnabled eq true".to_string()),
         (None, true) => None,
     };
-    let mut summary = TenantAuditSummary {
-        graph_endpoint: client.graph_endpoint().to_string(),
-        ..Default::default()
-    };
-    let mut next: Option<String> = None;
+    let keep = options.report_csv.is_some() || options.report_json.is_some();
+    let mut kept: Vec<TenantEntry> = Vec::new();
     let mut cards = Vec::new();
+    let mut submitted = 0u64;
+    let mut next: Option<String> = None;
     loop {
+        if cancel.load(Ordering::SeqCst) {
+            summary.cancelled = true;
+            return Ok(());
+        }
         let (users, link) = client
             .list_users_page(
                 SELECT,
@@ -135,12 +303,17 @@ pub async fn audit_tenant_async(
             )
             .await?;
         summary.requests += 1;
+        submitted += users.len() as u64;
+        on_event(AuditEvent::Progress {
+            done: summary.users,
+            submitted,
+        });
         // Groups of 20 users (one batch, or 20 single reads each), at most the client's
         // concurrency in flight; results stream out as groups finish.
         let mut groups = users.chunks(MAX_BATCH).map(<[ListedUser]>::to_vec);
         let mut running = JoinSet::new();
         loop {
-            while running.len() < client.max_concurrency() {
+            while running.len() < client.max_concurrency() && !cancel.load(Ordering::SeqCst) {
                 let Some(group) = groups.next() else { break };
                 let (c, o) = (client.clone(), options.clone());
                 running.spawn(async move { audit_group(&c, &o, group).await });
@@ -148,38 +321,63 @@ pub async fn audit_tenant_async(
             let Some(done) = running.join_next().await else {
                 break;
             };
-            let (entries, requests) =
-                done.map_err(|e| Error::Config(format!("audit task: {e}")))?;
+            let (entries, requests) = done.map_err(|e| {
+                Error::Encode(format!(
+                    "internal error in userphoto (please report it): {e}"
+                ))
+            })?;
             summary.requests += requests;
             for mut e in entries {
-                count(&mut summary, &e);
+                count(summary, &e);
                 if options.contact_sheet.is_some() {
                     let thumbnail = e.thumbnail.take();
                     cards.push(e.card(thumbnail));
                 }
-                on_entry(e);
+                if keep {
+                    kept.push(e.clone());
+                }
+                on_event(AuditEvent::Result(e));
             }
+            on_event(AuditEvent::Progress {
+                done: summary.users,
+                submitted,
+            });
         }
         match link {
             Some(l) => next = Some(l),
             None => break,
         }
     }
+    if cancel.load(Ordering::SeqCst) && summary.users < submitted {
+        summary.cancelled = true;
+        return Ok(());
+    }
+    // Every output asked for is attempted; the first failure is the audit's error.
+    let mut written = Vec::new();
     if let Some(path) = &options.contact_sheet {
         let title = client
             .tenant()
             .unwrap_or(client.graph_endpoint())
             .to_string();
-        super::sheet::write_contact_sheet(Path::new(path), &title, &cards)?;
+        written.push(super::sheet::write_contact_sheet(
+            Path::new(path),
+            &title,
+            &cards,
+        ));
     }
-    Ok(summary)
+    if let Some(path) = &options.report_csv {
+        written.push(write_csv(Path::new(path), &kept));
+    }
+    if let Some(path) = &options.report_json {
+        written.push(write_json(Path::new(path), summary, &kept));
+    }
+    written.into_iter().collect()
 }
 
 fn count(summary: &mut TenantAuditSummary, e: &TenantEntry) {
     summary.users += 1;
     if e.error.is_some() {
         summary.failed += 1;
-        return;
     }
     if e.width.is_some() {
         summary.with_photo += 1;
@@ -306,8 +504,10 @@ async fn audit_group(
             users
                 .iter()
                 .map(|u| TenantEntry {
-                    error_code: Some("internal".into()),
-                    error: Some(format!("checking the photos failed: {e}")),
+                    error_code: Some("panic".into()),
+                    error: Some(format!(
+                        "internal error in userphoto (please report it): checking the photos failed: {e}"
+                    )),
                     ..entry_of(u)
                 })
                 .collect()

@@ -1,5 +1,5 @@
-//! The C ABI for bulk jobs (to Microsoft Graph, Active Directory or both) and the feeds
-//! that fill them.
+//! The C ABI for bulk jobs (to Microsoft Graph, Active Directory or both), the feeds that
+//! fill them, and tenant audits (the same handle and poll model).
 
 use std::ffi::c_char;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,15 +16,36 @@ use super::handle::{
     up_buffer, write_out, Fail, Tagged,
 };
 use super::status::up_status::{self, *};
+use crate::audit::tenant::{AuditJob, TenantAuditOptions};
 use crate::photo::Options;
 use crate::sync::{feed, Destination, Event, Item, Job, Poll, Source, SyncOptions};
 
-/// A bulk job: fed with up_job_add_*, closed with up_job_close, polled with up_job_poll.
-/// A Box. Feed and poll from one thread; up_job_cancel may be called from any thread.
+/// A bulk job (fed with up_job_add_*, closed with up_job_close) or a tenant audit (started
+/// with up_job_start_audit: no items), polled with up_job_poll. A Box. Feed and poll from
+/// one thread; up_job_cancel may be called from any thread.
 pub struct up_job {
     tag: u64,
-    job: Mutex<Job>,
+    work: Mutex<Work>,
     cancel: Arc<AtomicBool>,
+}
+
+enum Work {
+    Sync(Job),
+    Audit(AuditJob),
+}
+
+impl Work {
+    fn close(&mut self) {
+        if let Work::Sync(job) = self {
+            job.close();
+        }
+    }
+}
+
+impl up_job {
+    fn work(&self) -> std::sync::MutexGuard<'_, Work> {
+        self.work.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 tagged!(up_job, 0x5550_5f4a_4f42_2121); // "UP_JOB!!"
@@ -64,7 +85,7 @@ fn start_job(destinations: Vec<Destination>, options: JobOptions) -> Result<*mut
     let cancel = job.cancel_flag();
     Ok(new_handle(up_job {
         tag: <up_job as Tagged>::TAG,
-        job: Mutex::new(job),
+        work: Mutex::new(Work::Sync(job)),
         cancel,
     }))
 }
@@ -134,11 +155,13 @@ unsafe fn add(
         let j = handle(job)?;
         let user = c_str(user, "user")?.to_string();
         let source = source()?;
-        j.job
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .add(Item { user, source })?;
-        Ok(())
+        match &*j.work() {
+            Work::Sync(job) => Ok(job.add(Item { user, source })?),
+            Work::Audit(_) => fail(
+                UP_STATUS_INVALID_OPTIONS,
+                "this job is a tenant audit: it takes no items",
+            ),
+        }
     })
 }
 
@@ -163,28 +186,25 @@ pub unsafe extern "C" fn up_job_add_file(
     add(job, user, || Ok(Source::Path(c_str(path, "path")?.into())))
 }
 
-/// No more items: the job finishes when the queued ones are done.
+/// No more items: the job finishes when the queued ones are done. (A no-op for an audit.)
 #[no_mangle]
 pub unsafe extern "C" fn up_job_close(job: *const up_job) -> up_status {
     boundary(|| {
-        handle(job)?
-            .job
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .close();
+        handle(job)?.work().close();
         Ok(())
     })
 }
 
 /// Stop the job: no new user is started (queued ones are reported as skipped, code
-/// "cancelled"); uploads already running finish. Safe from any thread (e.g. a Ctrl+C
-/// handler). Keep polling until UP_STATUS_JOB_FINISHED.
+/// "cancelled"); uploads already running finish. An audit starts no further group of users
+/// and ends with "cancelled": true (without writing its sheet or reports). Safe from any
+/// thread (e.g. a Ctrl+C handler). Keep polling until UP_STATUS_JOB_FINISHED.
 #[no_mangle]
 pub unsafe extern "C" fn up_job_cancel(job: *const up_job) -> up_status {
     boundary(|| {
         let j = handle(job)?;
         j.cancel.store(true, Ordering::SeqCst);
-        if let Ok(mut guard) = j.job.try_lock() {
+        if let Ok(mut guard) = j.work.try_lock() {
             guard.close();
         }
         Ok(())
@@ -198,6 +218,7 @@ pub unsafe extern "C" fn up_job_cancel(job: *const up_job) -> up_status {
 ///    "source", "bytes", "width", "height", "quality", "attempts", "error_code", "error"}
 ///   {"event": "finished", "total", "uploaded", "unchanged", "failed", "skipped", "cancelled",
 ///    "report_error" (only when a report could not be written)}
+/// An audit's events are up_job_start_audit's.
 /// After "finished" has been returned, further polls give UP_STATUS_JOB_FINISHED.
 #[no_mangle]
 pub unsafe extern "C" fn up_job_poll(
@@ -209,25 +230,76 @@ pub unsafe extern "C" fn up_job_poll(
     boundary(|| {
         let j = handle(job)?;
         required_out(out_event, "out_event")?;
-        let mut guard = j.job.lock().unwrap_or_else(|p| p.into_inner());
+        let mut work = j.work();
         if j.cancel.load(Ordering::SeqCst) {
-            guard.close();
+            work.close();
         }
-        match guard.poll(Duration::from_millis(u64::from(timeout_ms))) {
-            Poll::Event(e) => {
-                let json = match &e {
-                    Event::Result(r) => {
-                        let mut v = serde_json::to_value(r).unwrap_or_default();
-                        v["event"] = "result".into();
-                        v
-                    }
-                    other => serde_json::to_value(other).unwrap_or_default(),
-                };
-                write_out(out_event, new_buffer(to_json(&json)?))
-            }
+        let timeout = Duration::from_millis(u64::from(timeout_ms));
+        let event = match &mut *work {
+            Work::Sync(job) => match job.poll(timeout) {
+                Poll::Event(Event::Result(r)) => {
+                    let mut v = serde_json::to_value(r).unwrap_or_default();
+                    v["event"] = "result".into();
+                    Poll::Event(v)
+                }
+                Poll::Event(e) => Poll::Event(serde_json::to_value(e).unwrap_or_default()),
+                Poll::Pending => Poll::Pending,
+                Poll::Done => Poll::Done,
+            },
+            Work::Audit(audit) => match audit.poll(timeout) {
+                Poll::Event(e) => Poll::Event(serde_json::to_value(e).unwrap_or_default()),
+                Poll::Pending => Poll::Pending,
+                Poll::Done => Poll::Done,
+            },
+        };
+        match event {
+            Poll::Event(json) => write_out(out_event, new_buffer(to_json(&json)?)),
             Poll::Pending => Ok(()),
             Poll::Done => fail(UP_STATUS_JOB_FINISHED, "the job has finished"),
         }
+    })
+}
+
+/// Start an audit of the tenant's photos on `client`: every user (paged GET /users), each
+/// user's photo metadata (and with "photos" the photo and its checks) read in JSON batches of
+/// 20 under the client's throttle and retry policy. `options_json` (or NULL):
+/// {"include_disabled": false, "filter": OData $filter | null, "page_size": 999,
+///  "batch": true, "photos": false, "min_side": 648, "contact_sheet": "sheet.html" | null,
+///  "report_csv": "path" | null, "report_json": "path" | null}.
+/// Poll it with up_job_poll (up_job_add_* are refused; up_job_close is a no-op):
+///   {"event": "progress", "done": users audited, "submitted": users listed so far}
+///   {"event": "result", "user", "id", "display_name", "width", "height", "content_type",
+///    "problems": ["missing" | "small" | "not-square" | "unreadable"],
+///    "checks": [{"code", "message"}], "detail", "error_code", "error"}
+///   {"event": "finished", "graph_endpoint", "users", "with_photo", "listed", "failed",
+///    "requests", "problems": {name: count}, "checks": {code: count}, "cancelled",
+///    "error_code", "error" (only when the audit stopped early or an output file could not
+///    be written)}.
+/// The contact sheet and reports are written when every user has been audited, before
+/// "finished"; a cancelled or failed audit writes none. Options that cannot work (a page
+/// size outside 1-999, an output file in a missing folder) fail here.
+/// `out_job` must not be NULL; on success receives a job to free with up_job_free.
+#[no_mangle]
+pub unsafe extern "C" fn up_job_start_audit(
+    client: *const up_client,
+    options_json: *const c_char,
+    out_job: *mut *mut up_job,
+) -> up_status {
+    clear_out(out_job);
+    boundary(|| {
+        let c = handle(client)?;
+        required_out(out_job, "out_job")?;
+        let options: TenantAuditOptions = parse_json(options_json, "options_json")?;
+        let audit = AuditJob::start(c.client.clone(), options)?;
+        let cancel = audit.cancel_flag();
+        write_out(
+            out_job,
+            new_handle(up_job {
+                tag: <up_job as Tagged>::TAG,
+                work: Mutex::new(Work::Audit(audit)),
+                cancel,
+            }),
+        )
     })
 }
 

@@ -140,10 +140,10 @@ impl Summary {
     }
 }
 
-/// Result of polling a job.
+/// Result of polling a job (a sync job's [`Event`]s, or another job's).
 #[derive(Debug)]
-pub enum Poll {
-    Event(Event),
+pub enum Poll<E = Event> {
+    Event(E),
     /// Nothing happened within the timeout.
     Pending,
     /// The job finished and every event has been read.

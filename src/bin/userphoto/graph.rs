@@ -362,26 +362,24 @@ pub fn audit(conn: &Connection, args: &AuditArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
     let options = TenantAuditOptions {
         include_disabled: args.include_disabled,
         filter: args.filter.clone(),
         page_size: args.page_size,
         batch: !args.no_batch,
         photos: args.photos,
-        contact_sheet: args.contact_sheet.as_ref().map(|p| p.display().to_string()),
+        contact_sheet: path(&args.contact_sheet),
+        report_csv: path(&args.report_csv),
+        report_json: path(&args.report_json),
         ..TenantAuditOptions::default()
     };
     let bar = crate::output::spinner("users", args.json);
-    let keep = args.report_csv.is_some() || args.report_json.is_some();
-    let mut entries: Vec<TenantEntry> = Vec::new();
     let result = tenant::audit_tenant(&client, &options, |e| {
         bar.inc(1);
         let listed = !e.problems.is_empty() || !e.checks.is_empty() || e.error.is_some();
         if listed || args.all {
             bar.suspend(|| print_entry(&e, args.json));
-        }
-        if keep {
-            entries.push(e);
         }
     });
     bar.finish_and_clear();
@@ -392,25 +390,8 @@ pub fn audit(conn: &Connection, args: &AuditArgs) -> ExitCode {
     if let Some(p) = &args.contact_sheet {
         eprintln!("contact sheet: {}", p.display());
     }
-    for (path, written) in [
-        (
-            args.report_csv.as_deref(),
-            args.report_csv
-                .as_deref()
-                .map(|p| tenant::write_csv(p, &entries)),
-        ),
-        (
-            args.report_json.as_deref(),
-            args.report_json
-                .as_deref()
-                .map(|p| tenant::write_json(p, &summary, &entries)),
-        ),
-    ] {
-        match (path, written) {
-            (Some(p), Some(Ok(()))) => eprintln!("report: {}", p.display()),
-            (_, Some(Err(e))) => return fail(&e),
-            _ => {}
-        }
+    for p in [&args.report_csv, &args.report_json].into_iter().flatten() {
+        eprintln!("report: {}", p.display());
     }
     if args.json {
         println!(
