@@ -28,11 +28,15 @@ Describe 'Active Directory parameters' {
     It 'Test-UserPhoto -Directory has its own parameter set' {
         $c = Get-Command Test-UserPhoto
         $c.ParameterSets.Name | Should -Contain 'Directory'
-        foreach ($p in 'Credential', 'Server', 'SearchBase', 'CaCertificatePath', 'StartTls', 'Fix', 'IncludeDisabled', 'ExcludeMissing', 'AsReport') {
+        foreach ($p in 'Credential', 'Server', 'SearchBase', 'CaCertificatePath', 'StartTls', 'Fix', 'ExcludeMissing') {
             $c.Parameters[$p].ParameterSets.Keys | Should -Be @('Directory') -Because "-$p belongs to -Directory only"
         }
-        # -MaxBytes serves every set: the rendition budget for photos, the audit threshold here.
-        $c.Parameters['MaxBytes'].ParameterSets.Keys | Should -Be @('__AllParameterSets')
+        # The audits' own parameters serve both audits (-Tenant's are in TenantAudit.Tests.ps1).
+        foreach ($p in 'IncludeDisabled', 'ContactSheetPath', 'AsReport') {
+            @($c.Parameters[$p].ParameterSets.Keys | Sort-Object) | Should -Be @('Directory', 'Tenant') -Because "-$p belongs to the audits"
+        }
+        # -MaxBytes: the rendition budget for photos, the audit threshold here.
+        @($c.Parameters['MaxBytes'].ParameterSets.Keys | Sort-Object) | Should -Be @('Directory', 'Path', 'PictureData')
         $c.Parameters['Target'].ParameterSets.Keys | Should -Not -Contain 'Directory'
     }
 
@@ -140,8 +144,13 @@ Describe 'Against a Samba AD DC' -Skip:(-not $env:USERPHOTO_LDAP_URL) {
     It 'Test-UserPhoto -Directory audits the users' {
         $entries = Test-UserPhoto -Directory @AdParams -SearchBase "CN=Users,$env:USERPHOTO_LDAP_BASE"
         $entries | Where-Object DistinguishedName -like "CN=$($script:AdUser),*" | Should -BeNullOrEmpty
-        $report = Test-UserPhoto -Directory @AdParams -AsReport -MaxBytes 1024
+        $sheet = Join-Path $TestDrive 'directory-sheet.html'
+        $report = Test-UserPhoto -Directory @AdParams -AsReport -MaxBytes 1024 -ContactSheetPath $sheet
         $report.Scanned | Should -BeGreaterThan 0
+        # The sheet shows every user scanned, listed or not, with the thumbnail rendered.
+        $html = Get-Content -Raw $sheet
+        $html | Should -Match ([regex]::Escape($script:AdUser))
+        $html | Should -Match 'data:image/jpeg;base64,'
         $report.MaxBytes | Should -Be 1024
         ($report.Entries | Where-Object DistinguishedName -like "CN=$($script:AdUser),*").Problems | Should -Contain 'oversized'
         # -WhatIf: the same audit, nothing rewritten.

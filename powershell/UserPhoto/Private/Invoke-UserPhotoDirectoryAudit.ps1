@@ -14,10 +14,12 @@ function Invoke-UserPhotoDirectoryAudit {
         [switch]$Fix,
         [switch]$IncludeDisabled,
         [switch]$ExcludeMissing,
+        [string]$ContactSheetPath,
         [switch]$AsReport
     )
     $options = @{ include_missing = -not $ExcludeMissing; include_disabled = [bool]$IncludeDisabled; fix = $false }
     if ($MaxBytes) { $options.max_bytes = $MaxBytes }
+    if ($ContactSheetPath) { $options.contact_sheet = $Cmdlet.GetUnresolvedProviderPathFromPSPath($ContactSheetPath) }
     $directory = New-UserPhotoDirectory -Cmdlet $Cmdlet -Server $Server -Credential $Credential -SearchBase $SearchBase `
         -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes
     try {

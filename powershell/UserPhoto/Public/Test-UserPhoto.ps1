@@ -21,6 +21,17 @@ function Test-UserPhoto {
     target). A directory that cannot be read at all (UserPhoto.InvalidCredentials,
     UserPhoto.DirectoryTls, UserPhoto.DirectoryUnavailable, ...) is a terminating error.
 
+    With -Tenant it audits the profile photos in Microsoft Graph, through the Connect-UserPhoto
+    connection (it needs User.Read.All): every enabled user (or -Filter's, or with
+    -IncludeDisabled every user), whose photo is missing, smaller than 648 x 648 or not
+    square, and with -CheckPhotos whose photo fails a photo check (no face, several faces,
+    too dark, ...) or cannot be read. Users are listed 999 at a time and their photos read
+    in JSON batches of 20, within the connection's throttle and retry policy; one object per
+    listed user is written as soon as its batch is read. A user that could not be read is
+    also a non-terminating error (UserPhoto.Throttled, UserPhoto.Forbidden, ..., the user as
+    target). An audit that stopped (the user listing refused, a report not written) is a
+    terminating error after the users already written.
+
     .PARAMETER Path
     Path of a photo file (JPEG, PNG, GIF, BMP or WebP). Binds from the pipeline, also from
     the FullName of Get-ChildItem output and a CSV's Path column.
@@ -88,13 +99,38 @@ function Test-UserPhoto {
     not fixed.
 
     .PARAMETER IncludeDisabled
-    With -Directory: also audit disabled accounts.
+    With -Directory or -Tenant: also audit disabled accounts.
+
+    .PARAMETER Tenant
+    Audit the profile photos of the users in Microsoft Graph instead of checking photos
+    (connect with Connect-UserPhoto first).
+
+    .PARAMETER Filter
+    With -Tenant: an OData filter for the users to audit, instead of the enabled accounts
+    (for example "department eq 'Sales'").
+
+    .PARAMETER CheckPhotos
+    With -Tenant: also download each photo and run the photo checks (faces, light, detail).
+    Slower: one more batch per 20 users with a photo. Gives the contact sheet its thumbnails.
+
+    .PARAMETER ReportPath
+    With -Tenant: a CSV file with one row per audited user (also those without a problem),
+    written when every user has been audited. Not written when the audit stops early.
+
+    .PARAMETER ReportJsonPath
+    With -Tenant: a JSON file with the summary and one entry per audited user, written as
+    -ReportPath is.
+
+    .PARAMETER ContactSheetPath
+    With -Directory or -Tenant: an HTML contact sheet of every user, problems first, with a
+    filter box and counts per problem; it opens in a browser without network access.
+    Thumbnails come from thumbnailPhoto, or with -Tenant from -CheckPhotos.
 
     .PARAMETER ExcludeMissing
     With -Directory: do not list users who have no thumbnailPhoto.
 
     .PARAMETER AsReport
-    With -Directory: output one UserPhoto.DirectoryAudit object (counts and all entries)
+    With -Directory or -Tenant: output one report object (counts and all listed entries)
     instead of one object per listed user.
 
     .EXAMPLE
@@ -124,6 +160,18 @@ function Test-UserPhoto {
 
     Shows the thumbnails that would be re-encoded, then re-encodes them to fit 10 KB.
 
+    .EXAMPLE
+    Connect-UserPhoto -TenantId contoso.onmicrosoft.com -ClientId $appId -CertificateThumbprint $thumb
+    Test-UserPhoto -Tenant -ReportPath .\photo-audit.csv -ContactSheetPath .\photos.html | Group-Object { $_.Problems -join ',' }
+
+    Audits every enabled user's photo, keeps a CSV of every user and a contact sheet to open
+    in a browser, and counts the users per problem.
+
+    .EXAMPLE
+    Test-UserPhoto -Tenant -CheckPhotos | Where-Object { $_.Checks.Code -contains 'no-face' } | Select-Object User, DisplayName
+
+    Lists the users whose photo shows no face.
+
     .OUTPUTS
     UserPhoto.ValidationResult, one per photo: Path, Format, Bytes, Width, Height,
     Orientation, UprightWidth, UprightHeight, ColorModel, Frames, Warnings, Crop (face | centre | none), CropReason, Faces
@@ -137,9 +185,16 @@ function Test-UserPhoto {
     not-square, unreadable), Detail, FixStatus (Written, Unchanged, Failed; empty without
     -Fix), FixBytes, FixErrorCode, FixError. With -AsReport: one UserPhoto.DirectoryAudit:
     Server, SearchBase, MaxBytes, Scanned, WithPhoto, Listed, Fixed, FixFailed, Entries.
+
+    With -Tenant: UserPhoto.TenantAuditEntry, one per listed user: User, Id, DisplayName,
+    Width, Height, ContentType, Problems (missing, small, not-square, unreadable), Checks
+    (Code, Message), Detail, ErrorCode, Error. With -AsReport: one UserPhoto.TenantAudit:
+    GraphEndpoint, Users, WithPhoto, Listed, Failed, Requests, Problems and Checks (counts by
+    name), Entries.
     #>
     [CmdletBinding(DefaultParameterSetName = 'Path', SupportsShouldProcess, ConfirmImpact = 'Medium')]
-    [OutputType('UserPhoto.ValidationResult', 'UserPhoto.DirectoryAuditEntry', 'UserPhoto.DirectoryAudit')]
+    [OutputType('UserPhoto.ValidationResult', 'UserPhoto.DirectoryAuditEntry', 'UserPhoto.DirectoryAudit',
+        'UserPhoto.TenantAuditEntry', 'UserPhoto.TenantAudit')]
     param(
         [Parameter(Mandatory, Position = 0, ParameterSetName = 'Path', ValueFromPipeline, ValueFromPipelineByPropertyName)]
         [Alias('FullName')]
@@ -161,6 +216,9 @@ function Test-UserPhoto {
         [Parameter(ParameterSetName = 'PictureData')]
         [int[]]$Size,
 
+        [Parameter(ParameterSetName = 'Path')]
+        [Parameter(ParameterSetName = 'PictureData')]
+        [Parameter(ParameterSetName = 'Directory')]
         [int]$MaxBytes,
 
         [Parameter(ParameterSetName = 'Path')]
@@ -208,19 +266,45 @@ function Test-UserPhoto {
         [switch]$Fix,
 
         [Parameter(ParameterSetName = 'Directory')]
+        [Parameter(ParameterSetName = 'Tenant')]
         [switch]$IncludeDisabled,
 
         [Parameter(ParameterSetName = 'Directory')]
         [switch]$ExcludeMissing,
 
+        [Parameter(Mandatory, ParameterSetName = 'Tenant')]
+        [switch]$Tenant,
+
+        [Parameter(ParameterSetName = 'Tenant')]
+        [string]$Filter,
+
+        [Parameter(ParameterSetName = 'Tenant')]
+        [switch]$CheckPhotos,
+
+        [Parameter(ParameterSetName = 'Tenant')]
+        [string]$ReportPath,
+
+        [Parameter(ParameterSetName = 'Tenant')]
+        [string]$ReportJsonPath,
+
         [Parameter(ParameterSetName = 'Directory')]
+        [Parameter(ParameterSetName = 'Tenant')]
+        [string]$ContactSheetPath,
+
+        [Parameter(ParameterSetName = 'Directory')]
+        [Parameter(ParameterSetName = 'Tenant')]
         [switch]$AsReport
     )
     begin {
         if ($PSCmdlet.ParameterSetName -eq 'Directory') {
             Invoke-UserPhotoDirectoryAudit -Cmdlet $PSCmdlet -Server $Server -Credential $Credential -SearchBase $SearchBase `
                 -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes -Fix:$Fix `
-                -IncludeDisabled:$IncludeDisabled -ExcludeMissing:$ExcludeMissing -AsReport:$AsReport
+                -IncludeDisabled:$IncludeDisabled -ExcludeMissing:$ExcludeMissing -ContactSheetPath $ContactSheetPath -AsReport:$AsReport
+            return
+        }
+        if ($PSCmdlet.ParameterSetName -eq 'Tenant') {
+            Invoke-UserPhotoTenantAudit -Cmdlet $PSCmdlet -Filter $Filter -IncludeDisabled:$IncludeDisabled -CheckPhotos:$CheckPhotos `
+                -ReportPath $ReportPath -ReportJsonPath $ReportJsonPath -ContactSheetPath $ContactSheetPath -AsReport:$AsReport
             return
         }
         if ($Target) { $Target = @(Resolve-UserPhotoTarget -Cmdlet $PSCmdlet -Name $Target) }
@@ -228,7 +312,7 @@ function Test-UserPhoto {
             -AllowUpscale:$AllowUpscale -AllowAnimated:$AllowAnimated -MinShortSide $MinShortSide
     }
     process {
-        if ($PSCmdlet.ParameterSetName -eq 'Directory') { return }
+        if ($PSCmdlet.ParameterSetName -in 'Directory', 'Tenant') { return }
         $paths = @($Path)
         if ($PSCmdlet.ParameterSetName -eq 'PictureData') { $paths = @($null) }
         foreach ($p in $paths) {

@@ -330,6 +330,9 @@ namespace UserPhoto.Native
         internal static extern UpStatus up_job_start(UpClientHandle client, byte[] optionsJson, out UpJobHandle outJob);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UpStatus up_job_start_audit(UpClientHandle client, byte[] optionsJson, out UpJobHandle outJob);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern UpStatus up_job_add_bytes(UpJobHandle job, byte[] user, byte[] data, UIntPtr len);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
@@ -608,6 +611,17 @@ namespace UserPhoto.Native
         {
             UpJobHandle job;
             Check(NativeMethods.up_job_start(client, Utf8Z(optionsJson), out job));
+            job.Started();
+            job.HoldClient(client);
+            return job;
+        }
+
+        // An audit of the tenant's photos: a job that takes no items; its events (progress,
+        // one result per user, finished with the summary) come from Poll.
+        public static UpJobHandle StartAudit(UpClientHandle client, string optionsJson)
+        {
+            UpJobHandle job;
+            Check(NativeMethods.up_job_start_audit(client, Utf8Z(optionsJson), out job));
             job.Started();
             job.HoldClient(client);
             return job;
