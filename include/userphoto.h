@@ -105,7 +105,8 @@
  *    "entries": [{"user", "dn", "bytes", "format", "width", "height",
  *                 "problems": ["missing" | "oversized" | "not-jpeg" | "not-square" | "unreadable"],
  *                 "detail", "fix": {"status": "written|unchanged|failed", "bytes", "width",
- *                                   "height", "error_code", "error"} | null}]}
+ *                                   "height", "error_code", "error"} | null}],
+ *    "report_error": "..." (only when a report the options named could not be written)}
  *
  * Targets JSON (up_targets): the built-in target table,
  *   [{"name": "graph", "store": "...", "size": 648, "max_bytes": 4194304,
@@ -281,7 +282,10 @@ up_status up_directory_remove(const up_directory *directory,
 // them back. Blocks until the whole directory is scanned.
 // `options_json` (or NULL): {"max_bytes": 10240, "include_missing": true,
 // "include_disabled": false, "fix": false, "page_size": 500,
-// "contact_sheet": "path/to/sheet.html" | null (an HTML contact sheet of every user)}.
+// "contact_sheet": "path/to/sheet.html" | null (an HTML contact sheet of every user),
+// "report_csv": "path" | null, "report_json": "path" | null (written after the fix; a report
+// that could not be written is named in the audit JSON's "report_error")}. An output file
+// in a folder that does not exist is UP_STATUS_INVALID_OPTIONS, before the scan.
 // `out_report` must not be NULL; on success receives the audit JSON (see "Audit JSON").
 up_status up_directory_audit(const up_directory *directory,
                              const char *options_json,

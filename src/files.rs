@@ -21,6 +21,25 @@ pub fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
+/// Refuse output files (option name, path) whose folder does not exist: found before a long
+/// run, not after it.
+pub fn check_output_folders(outputs: &[(&str, &Option<String>)]) -> Result<()> {
+    for (what, path) in outputs {
+        let Some(path) = path else { continue };
+        let folder = Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if path.is_empty() || !folder.is_dir() {
+            return Err(Error::InvalidOptions(format!(
+                "{what} {path:?}: the folder {} does not exist",
+                folder.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Write a CSV file (a header row, then `rows`) through [`write_atomically`].
 pub fn write_csv<R, F>(path: &Path, header: &[&str], rows: R) -> Result<()>
 where

@@ -1805,6 +1805,44 @@ async fn users_are_listed_in_pages_with_select_and_filter() {
 }
 
 #[tokio::test]
+async fn a_503_inside_a_batch_carries_retry_after_when_configured() {
+    let mut cfg = config();
+    cfg.faults = Faults {
+        seed: 5,
+        p_503: 0.4,
+        retry_after_on_503: true,
+        ..Faults::default()
+    };
+    let emu = start(cfg);
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+    let requests: Vec<Value> = (0..20)
+        .map(|i| json!({"id": i.to_string(), "method": "GET", "url": format!("/users/{ADELE}/photo")}))
+        .collect();
+    let mut seen = 0;
+    for _ in 0..20 {
+        let r = client
+            .post(format!("{}/v1.0/$batch", emu.graph_endpoint()))
+            .bearer_auth(&token)
+            .json(&json!({ "requests": requests }))
+            .send()
+            .await
+            .unwrap();
+        if r.status() != StatusCode::OK {
+            continue; // the envelope itself drew the fault
+        }
+        let v: Value = r.json().await.unwrap();
+        for e in v["responses"].as_array().unwrap() {
+            if e["status"] == 503 {
+                seen += 1;
+                assert_eq!(e["headers"]["Retry-After"], "1", "{e}");
+            }
+        }
+    }
+    assert!(seen > 0, "no 503 was drawn inside a batch");
+}
+
+#[tokio::test]
 async fn a_batch_answers_each_request_by_id() {
     let emu = start(config());
     emu.set_photo(ADELE, Some(jpeg()));

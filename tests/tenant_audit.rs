@@ -257,6 +257,43 @@ fn a_window_throttle_is_waited_out() {
 }
 
 #[test]
+fn a_request_still_throttled_inside_a_batch_says_how_long_it_waited() {
+    let emu = tenant(20, Faults::default());
+    // One request per 300 ms window: each round of the batch gets one answer, the others a
+    // 429 with Retry-After, until the retry policy gives up on them.
+    emu.set_throttle(Throttle {
+        requests_per_window: 1,
+        window_ms: 300,
+        ..Default::default()
+    });
+    // Waits of at most 2.5 s in all per request.
+    let mut config = graph_config(&emu, secret_credential(SECRET));
+    config.retry.max_total_wait_ms = 2500;
+    let client = GraphClient::new(config).unwrap();
+    let urls: Vec<String> = (0..20)
+        .map(|i| format!("/users/user{i:05}@contoso.com/photo"))
+        .collect();
+    let answers = userphoto::runtime()
+        .block_on(client.batch_get(&urls))
+        .unwrap();
+    let throttled: Vec<_> = answers.iter().filter(|a| a.status == 429).collect();
+    assert!(!throttled.is_empty(), "{answers:?}");
+    for a in throttled {
+        match a.failure("someone") {
+            userphoto::Error::Throttled {
+                attempts,
+                waited_ms,
+                ..
+            } => {
+                assert!(attempts > 1, "{attempts}");
+                assert!(waited_ms >= 1000, "waited {waited_ms} ms");
+            }
+            e => panic!("{e}"),
+        }
+    }
+}
+
+#[test]
 fn photos_are_downloaded_in_batches_and_checked() {
     let n = 40;
     let emu = tenant(n, Faults::default());
@@ -300,6 +337,19 @@ fn photos_are_downloaded_in_batches_and_checked() {
         "{summary:?}"
     );
     assert!(by_user["user00001@contoso.com"].thumbnail.is_none());
+    // Metadata and photos both in batches: one batched request per user and one per photo,
+    // in groups of at most 20; the audit counted what it sent.
+    let stats = emu.stats();
+    let users = summary.users as usize;
+    let with_photo = summary.with_photo as usize;
+    assert_eq!(
+        stats.batched_requests as usize,
+        users + with_photo,
+        "{stats:?}"
+    );
+    let groups = users.div_ceil(20);
+    assert_eq!(stats.batches as usize, 2 * groups, "{stats:?}");
+    assert_eq!(summary.requests as usize, 1 + 2 * groups, "{summary:?}");
 }
 
 #[test]

@@ -32,7 +32,7 @@ Describe 'Active Directory parameters' {
             $c.Parameters[$p].ParameterSets.Keys | Should -Be @('Directory') -Because "-$p belongs to -Directory only"
         }
         # The audits' own parameters serve both audits (-Tenant's are in TenantAudit.Tests.ps1).
-        foreach ($p in 'IncludeDisabled', 'ContactSheetPath', 'AsReport') {
+        foreach ($p in 'IncludeDisabled', 'ContactSheetPath', 'ReportPath', 'ReportJsonPath', 'AsReport') {
             @($c.Parameters[$p].ParameterSets.Keys | Sort-Object) | Should -Be @('Directory', 'Tenant') -Because "-$p belongs to the audits"
         }
         # -MaxBytes: the rendition budget for photos, the audit threshold here.
@@ -145,8 +145,10 @@ Describe 'Against a Samba AD DC' -Skip:(-not $env:USERPHOTO_LDAP_URL) {
         $entries = Test-UserPhoto -Directory @AdParams -SearchBase "CN=Users,$env:USERPHOTO_LDAP_BASE"
         $entries | Where-Object DistinguishedName -like "CN=$($script:AdUser),*" | Should -BeNullOrEmpty
         $sheet = Join-Path $TestDrive 'directory-sheet.html'
-        $report = Test-UserPhoto -Directory @AdParams -AsReport -MaxBytes 1024 -ContactSheetPath $sheet
+        $csv = Join-Path $TestDrive 'directory-audit.csv'
+        $report = Test-UserPhoto -Directory @AdParams -AsReport -MaxBytes 1024 -ContactSheetPath $sheet -ReportPath $csv
         $report.Scanned | Should -BeGreaterThan 0
+        @(Import-Csv $csv).Count | Should -Be $report.Listed
         # The sheet shows every user scanned, listed or not, with the thumbnail rendered.
         $html = Get-Content -Raw $sheet
         $html | Should -Match ([regex]::Escape($script:AdUser))

@@ -127,7 +127,7 @@ Describe 'Test-UserPhoto -Tenant' {
 
     It 'has its own parameter set' {
         $c = Get-Command Test-UserPhoto
-        foreach ($p in 'Tenant', 'Filter', 'CheckPhotos', 'ReportPath', 'ReportJsonPath') {
+        foreach ($p in 'Tenant', 'Filter', 'CheckPhotos') {
             $c.Parameters[$p].ParameterSets.Keys | Should -Be @('Tenant') -Because "-$p belongs to -Tenant only"
         }
     }

@@ -14,14 +14,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::directory::DirectoryClient;
 use crate::error::{Error, Result};
-use crate::files::{write_atomically, write_csv as write_csv_rows};
+use crate::files::{check_output_folders, write_atomically, write_csv as write_csv_rows};
 use crate::photo::{Format, Options, Photo};
 use crate::publish::{Destination, PublishOptions, Publisher, Status};
 use crate::sync::feed::{Item, Source};
 use crate::targets::AD_THUMBNAIL;
 
 /// JSON (all optional): `{"max_bytes": 10240, "include_missing": true, "include_disabled": false,
-/// "fix": false, "page_size": 500, "contact_sheet": null}`.
+/// "fix": false, "page_size": 500, "contact_sheet": null, "report_csv": null,
+/// "report_json": null}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditOptions {
@@ -37,6 +38,10 @@ pub struct AuditOptions {
     pub page_size: i32,
     /// Also write a contact sheet of every user scanned to this HTML file ([`sheet`]).
     pub contact_sheet: Option<String>,
+    /// Also write the listed users as CSV ([`write_csv`]) when the audit (and its fix) is done.
+    pub report_csv: Option<String>,
+    /// Also write the whole report as JSON ([`write_json`]).
+    pub report_json: Option<String>,
 }
 
 impl Default for AuditOptions {
@@ -48,6 +53,8 @@ impl Default for AuditOptions {
             fix: false,
             page_size: 500,
             contact_sheet: None,
+            report_csv: None,
+            report_json: None,
         }
     }
 }
@@ -122,6 +129,10 @@ pub struct AuditReport {
     pub fixed: u64,
     pub fix_failed: u64,
     pub entries: Vec<AuditEntry>,
+    /// Why a report the options named could not be written (the first failure); the audit
+    /// itself, and any fix, went through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_error: Option<String>,
 }
 
 /// Look at one stored value.
@@ -184,6 +195,11 @@ pub async fn audit_directory_async(
             limit: AD_THUMBNAIL.max_bytes_ceiling,
         });
     }
+    check_output_folders(&[
+        ("contact_sheet", &options.contact_sheet),
+        ("report_csv", &options.report_csv),
+        ("report_json", &options.report_json),
+    ])?;
     let max_bytes = options.max_bytes;
     let include_missing = options.include_missing;
     let sheet = options.contact_sheet.is_some();
@@ -210,6 +226,7 @@ pub async fn audit_directory_async(
             } else {
                 None
             };
+            let has_photo = u.thumbnail.is_some();
             let listed = match u.thumbnail {
                 None if include_missing => {
                     entry.problems.push(AuditProblem::Missing);
@@ -228,13 +245,16 @@ pub async fn audit_directory_async(
                     })
                 }
             };
-            // On the sheet: every user, with the problems found (none for a healthy one).
+            // On the sheet: every user, with the problems found (none for a healthy one; a
+            // user without a photo is `missing` there even when such users are not listed).
             let card = sheet.then(|| sheet::Card {
                 name: user.clone(),
                 user,
-                problems: listed.as_ref().map_or(Vec::new(), |(e, _)| {
-                    e.problems.iter().map(|p| p.name().to_string()).collect()
-                }),
+                problems: match &listed {
+                    Some((e, _)) => e.problems.iter().map(|p| p.name().to_string()).collect(),
+                    None if !has_photo => vec![AuditProblem::Missing.name().to_string()],
+                    None => Vec::new(),
+                },
                 thumbnail,
             });
             (listed.is_some() || card.is_some()).then_some((listed, card))
@@ -297,7 +317,7 @@ pub async fn audit_directory_async(
         }
     }
     let entries: Vec<AuditEntry> = listed.into_iter().map(|(e, _)| e).collect();
-    Ok(AuditReport {
+    let mut report = AuditReport {
         server: client.server().to_string(),
         search_base: scan.search_base,
         max_bytes,
@@ -307,7 +327,23 @@ pub async fn audit_directory_async(
         fixed,
         fix_failed,
         entries,
-    })
+        report_error: None,
+    };
+    let written = [
+        options
+            .report_csv
+            .as_deref()
+            .map(|p| write_csv(Path::new(p), &report)),
+        options
+            .report_json
+            .as_deref()
+            .map(|p| write_json(Path::new(p), &report)),
+    ];
+    report.report_error = written
+        .into_iter()
+        .flatten()
+        .find_map(|w| w.err().map(|e| e.to_string()));
+    Ok(report)
 }
 
 /// Write an audit report as JSON (through a temporary file).

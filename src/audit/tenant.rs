@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 
 use super::AuditProblem;
 use crate::error::{Error, Result};
-use crate::files::{write_atomically, write_csv as write_csv_rows};
+use crate::files::{check_output_folders, write_atomically, write_csv as write_csv_rows};
 use crate::graph::{user_path, BatchAnswer, GraphClient, ListedUser, PhotoMeta, MAX_BATCH};
 use crate::photo::Check;
 use crate::sync::Poll;
@@ -77,24 +77,11 @@ impl TenantAuditOptions {
                 self.page_size
             )));
         }
-        for (what, path) in [
+        check_output_folders(&[
             ("contact_sheet", &self.contact_sheet),
             ("report_csv", &self.report_csv),
             ("report_json", &self.report_json),
-        ] {
-            let Some(path) = path else { continue };
-            let folder = Path::new(path)
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            if path.is_empty() || !folder.is_dir() {
-                return Err(Error::InvalidOptions(format!(
-                    "{what} {path:?}: the folder {} does not exist",
-                    folder.display()
-                )));
-            }
-        }
-        Ok(())
+        ])
     }
 }
 
@@ -648,5 +635,41 @@ impl TenantEntry {
             problems,
             thumbnail,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_whose_photo_could_not_be_read_keeps_its_metadata_problems_in_the_summary() {
+        let entry = TenantEntry {
+            user: "adele@contoso.com".into(),
+            id: "1".into(),
+            display_name: None,
+            width: Some(300),
+            height: Some(200),
+            content_type: None,
+            problems: vec![AuditProblem::Small, AuditProblem::NotSquare],
+            checks: Vec::new(),
+            thumbnail: None,
+            detail: None,
+            error_code: Some("throttled".into()),
+            error: Some("still throttled".into()),
+        };
+        let mut summary = TenantAuditSummary::default();
+        count(&mut summary, &entry);
+        assert_eq!(
+            (
+                summary.users,
+                summary.failed,
+                summary.with_photo,
+                summary.listed
+            ),
+            (1, 1, 1, 1)
+        );
+        assert_eq!(summary.problems["small"], 1);
+        assert_eq!(summary.problems["not-square"], 1);
     }
 }

@@ -131,7 +131,10 @@ pub unsafe extern "C" fn up_directory_remove(
 /// them back. Blocks until the whole directory is scanned.
 /// `options_json` (or NULL): {"max_bytes": 10240, "include_missing": true,
 /// "include_disabled": false, "fix": false, "page_size": 500,
-/// "contact_sheet": "path/to/sheet.html" | null (an HTML contact sheet of every user)}.
+/// "contact_sheet": "path/to/sheet.html" | null (an HTML contact sheet of every user),
+/// "report_csv": "path" | null, "report_json": "path" | null (written after the fix; a report
+/// that could not be written is named in the audit JSON's "report_error")}. An output file
+/// in a folder that does not exist is UP_STATUS_INVALID_OPTIONS, before the scan.
 /// `out_report` must not be NULL; on success receives the audit JSON (see "Audit JSON").
 #[no_mangle]
 pub unsafe extern "C" fn up_directory_audit(

@@ -222,12 +222,17 @@ pub(crate) async fn batch(
                 }
                 Fault::ServiceUnavailable => {
                     shared.with_stats(|s| s.faults_503 += 1);
-                    graph_error(
+                    let mut r = graph_error(
                         StatusCode::SERVICE_UNAVAILABLE,
                         &inner,
                         "serviceNotAvailable",
                         "The service is temporarily unavailable. Please retry later.",
-                    )
+                    );
+                    // As outside a batch: Graph sometimes sends one, sometimes not.
+                    if shared.retry_after_on_503() {
+                        super::http::set_header(&mut r, "retry-after", "1");
+                    }
+                    r
                 }
                 // A dropped connection has no meaning inside a batch.
                 Fault::None | Fault::Drop => inner_get(shared, &inner, version, r),

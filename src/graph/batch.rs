@@ -46,6 +46,8 @@ pub struct BatchAnswer {
     pub bytes: Option<Vec<u8>>,
     /// Attempts this request took (it is sent again in a later batch when throttled).
     pub attempts: u32,
+    /// Time waited before its last attempt (Retry-After and back-off).
+    pub waited: Duration,
 }
 
 impl BatchAnswer {
@@ -58,7 +60,7 @@ impl BatchAnswer {
             code,
             message,
             self.attempts,
-            Duration::ZERO,
+            self.waited,
             None,
         )
     }
@@ -93,17 +95,12 @@ impl GraphClient {
         next: Option<&str>,
     ) -> Result<(Vec<ListedUser>, Option<String>)> {
         let path = match next {
-            Some(link) => {
-                let base = format!("{}/", self.graph_endpoint());
-                link.strip_prefix(&base)
-                    .map(str::to_string)
-                    .ok_or_else(|| {
-                        Error::Config(format!(
-                            "Microsoft Graph's next page link points outside {}: refused",
-                            self.graph_endpoint()
-                        ))
-                    })?
-            }
+            Some(link) => under_endpoint(self.graph_endpoint(), link).ok_or_else(|| {
+                Error::Config(format!(
+                    "Microsoft Graph's next page link points outside {}: refused",
+                    self.graph_endpoint()
+                ))
+            })?,
             None => {
                 let enc = |s: &str| {
                     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
@@ -164,6 +161,10 @@ impl GraphClient {
                     continue;
                 }
                 answered.push(i);
+                let answer = BatchAnswer {
+                    waited: tries.waited,
+                    ..answer
+                };
                 if is_retryable_status(answer.status) {
                     told = told.max(after);
                     again.push(i);
@@ -197,10 +198,35 @@ impl GraphClient {
                     json: json!({"error": {"code": "NoAnswer", "message": "the batch never answered this request"}}),
                     bytes: None,
                     attempts: tries.attempts,
+                    waited: tries.waited,
                 })
             })
             .collect())
     }
+}
+
+/// `link` relative to `endpoint` (`v1.0/users?...`) when it is the same origin (scheme, host
+/// in any letter case, port, with the default port written or not), has no user info and
+/// lies under the endpoint's path; otherwise None.
+fn under_endpoint(endpoint: &str, link: &str) -> Option<String> {
+    let (base, url) = (
+        reqwest::Url::parse(endpoint).ok()?,
+        reqwest::Url::parse(link).ok()?,
+    );
+    let same_origin = url.scheme() == base.scheme()
+        && url.host_str() == base.host_str()
+        && url.port_or_known_default() == base.port_or_known_default()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if !same_origin {
+        return None;
+    }
+    let prefix = format!("{}/", base.path().trim_end_matches('/'));
+    let rest = url.path().strip_prefix(&prefix)?;
+    Some(match url.query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_string(),
+    })
 }
 
 /// The answers of a batch reply's body to requests `0..count` (ids are their indexes), with
@@ -236,6 +262,7 @@ pub fn read_batch(
                 },
                 bytes,
                 attempts: round,
+                waited: Duration::ZERO,
             };
             Some((i, answer, after))
         })
@@ -278,4 +305,49 @@ fn header(headers: &serde_json::Map<String, Value>, name: &str) -> Option<String
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .and_then(|(_, v)| v.as_str().map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::under_endpoint;
+
+    #[test]
+    fn a_next_link_is_followed_only_under_the_graph_endpoint() {
+        let graph = "https://graph.microsoft.com";
+        for (link, want) in [
+            (
+                "https://graph.microsoft.com/v1.0/users?$skiptoken=x",
+                Some("v1.0/users?$skiptoken=x"),
+            ),
+            // Another letter case or the default port written out: the same endpoint.
+            (
+                "https://GRAPH.Microsoft.com:443/v1.0/users?$skiptoken=x",
+                Some("v1.0/users?$skiptoken=x"),
+            ),
+            (
+                "https://graph.microsoft.com.attacker.example/v1.0/users",
+                None,
+            ),
+            (
+                "https://graph.microsoft.com@attacker.example/v1.0/users",
+                None,
+            ),
+            ("https://someone@graph.microsoft.com/v1.0/users", None),
+            ("http://graph.microsoft.com/v1.0/users", None),
+            ("https://graph.microsoft.com:8443/v1.0/users", None),
+            ("not a url", None),
+        ] {
+            assert_eq!(under_endpoint(graph, link).as_deref(), want, "{link}");
+        }
+        // An endpoint with a path: links under it only.
+        let proxied = "https://proxy.contoso.com/graph/";
+        assert_eq!(
+            under_endpoint(proxied, "https://proxy.contoso.com/graph/v1.0/users").as_deref(),
+            Some("v1.0/users")
+        );
+        assert_eq!(
+            under_endpoint(proxied, "https://proxy.contoso.com/graphx/v1.0/users"),
+            None
+        );
+    }
 }

@@ -40,26 +40,34 @@ pub fn audit_finds_planted_thumbnails(dc: &Dc) {
     let c = DirectoryClient::new(cfg).unwrap();
     let dir = scratch("audit");
     let sheet_path = dir.join("sheet.html");
+    let path = |name: &str| Some(dir.join(name).display().to_string());
     let options = AuditOptions {
         page_size: 2, // several pages for five users
         contact_sheet: Some(sheet_path.display().to_string()),
+        report_csv: path("a.csv"),
+        report_json: path("a.json"),
         ..Default::default()
     };
     let report = audit::audit_directory(&c, &options).unwrap();
     // The contact sheet has every user scanned, healthy ones too, each with a JPEG
     // thumbnail when it has a photo (the PNG and the 30 KB JPEG rendered to 96 px).
+    let cards = |path: &std::path::Path| -> HashMap<String, (String, String)> {
+        let html = std::fs::read_to_string(path).unwrap();
+        let start = html.find(r#"type="application/json">"#).unwrap() + 24;
+        let end = start + html[start..].find("</script>").unwrap();
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&html[start..end]).unwrap();
+        rows.iter()
+            .map(|r| {
+                let s = |k: &str| r[k].as_str().unwrap().to_string();
+                (s("u"), (s("p"), s("i")))
+            })
+            .collect()
+    };
     let html = std::fs::read_to_string(&sheet_path).unwrap();
-    let start = html.find(r#"type="application/json">"#).unwrap() + 24;
-    let end = start + html[start..].find("</script>").unwrap();
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&html[start..end]).unwrap();
-    let sheet: HashMap<&str, (&str, &str)> = rows
+    let owned = cards(&sheet_path);
+    let sheet: HashMap<&str, (&str, &str)> = owned
         .iter()
-        .map(|r| {
-            (
-                r["u"].as_str().unwrap(),
-                (r["p"].as_str().unwrap(), r["i"].as_str().unwrap()),
-            )
-        })
+        .map(|(u, (p, i))| (u.as_str(), (p.as_str(), i.as_str())))
         .collect();
     assert_eq!(sheet.len(), 5, "{sheet:?}");
     assert_eq!(sheet["good@corp.example"].0, "");
@@ -82,8 +90,7 @@ pub fn audit_finds_planted_thumbnails(dc: &Dc) {
     assert_eq!(by["wide@corp.example"], &vec![AuditProblem::NotSquare]);
     assert_eq!(by["none@corp.example"], &vec![AuditProblem::Missing]);
     assert!(!by.contains_key("good@corp.example"));
-    audit::write_csv(&dir.join("a.csv"), &report).unwrap();
-    audit::write_json(&dir.join("a.json"), &report).unwrap();
+    // The reports the options named, written by the library.
     let csv = std::fs::read_to_string(dir.join("a.csv")).unwrap();
     assert!(
         csv.contains("big@corp.example") && csv.contains("not-jpeg"),
@@ -92,6 +99,29 @@ pub fn audit_finds_planted_thumbnails(dc: &Dc) {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("a.json")).unwrap()).unwrap();
     assert_eq!(json["listed"], 4);
+    // Users without a photo are not listed, but the sheet still says they have none.
+    let quiet = dir.join("quiet.html");
+    let report = audit::audit_directory(
+        &c,
+        &AuditOptions {
+            include_missing: false,
+            contact_sheet: Some(quiet.display().to_string()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(report.listed, 3, "{report:?}");
+    assert_eq!(cards(&quiet)["none@corp.example"].0, "missing");
+    // An output in a folder that does not exist is refused before the scan.
+    let e = audit::audit_directory(
+        &c,
+        &AuditOptions {
+            report_csv: Some(dir.join("no-such-folder/a.csv").display().to_string()),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("no-such-folder"), "{e}");
     // Fix in the same run, then nothing but the missing one is left.
     let fixed = audit::audit_directory(
         &c,

@@ -15,11 +15,15 @@ function Invoke-UserPhotoDirectoryAudit {
         [switch]$IncludeDisabled,
         [switch]$ExcludeMissing,
         [string]$ContactSheetPath,
+        [string]$ReportPath,
+        [string]$ReportJsonPath,
         [switch]$AsReport
     )
     $options = @{ include_missing = -not $ExcludeMissing; include_disabled = [bool]$IncludeDisabled; fix = $false }
     if ($MaxBytes) { $options.max_bytes = $MaxBytes }
-    if ($ContactSheetPath) { $options.contact_sheet = $Cmdlet.GetUnresolvedProviderPathFromPSPath($ContactSheetPath) }
+    foreach ($o in @(@('contact_sheet', $ContactSheetPath), @('report_csv', $ReportPath), @('report_json', $ReportJsonPath))) {
+        if ($o[1]) { $options[$o[0]] = $Cmdlet.GetUnresolvedProviderPathFromPSPath($o[1]) }
+    }
     $directory = New-UserPhotoDirectory -Cmdlet $Cmdlet -Server $Server -Credential $Credential -SearchBase $SearchBase `
         -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes
     try {
@@ -40,6 +44,11 @@ function Invoke-UserPhotoDirectoryAudit {
         $report = ConvertFrom-Json $call.Value
     } finally {
         $directory.Dispose()
+    }
+    if ($report.report_error) {
+        # The audit (and any fix) went through; only a report is missing.
+        $Cmdlet.WriteError((New-UserPhotoErrorRecord -Reason 'report-not-written' -Message $report.report_error `
+            -TargetObject ((@($ReportPath, $ReportJsonPath) | Where-Object { $_ }) -join ', ')))
     }
     Write-Verbose ('Audit of {0} on {1}: {2} users scanned, {3} with a thumbnailPhoto, {4} listed, {5} fixed, {6} fixes failed.' -f `
         $report.search_base, $report.server, $report.scanned, $report.with_photo, $report.listed, $report.fixed, $report.fix_failed)

@@ -115,10 +115,11 @@ function Test-UserPhoto {
 
     .PARAMETER ReportPath
     With -Tenant: a CSV file with one row per audited user (also those without a problem),
-    written when every user has been audited. Not written when the audit stops early.
+    written when every user has been audited; not written when the audit stops early.
+    With -Directory: one row per listed user (with the -Fix outcome), written at the end.
 
     .PARAMETER ReportJsonPath
-    With -Tenant: a JSON file with the summary and one entry per audited user, written as
+    With -Tenant or -Directory: a JSON file with the counts and the entries, written as
     -ReportPath is.
 
     .PARAMETER ContactSheetPath
@@ -281,9 +282,11 @@ function Test-UserPhoto {
         [Parameter(ParameterSetName = 'Tenant')]
         [switch]$CheckPhotos,
 
+        [Parameter(ParameterSetName = 'Directory')]
         [Parameter(ParameterSetName = 'Tenant')]
         [string]$ReportPath,
 
+        [Parameter(ParameterSetName = 'Directory')]
         [Parameter(ParameterSetName = 'Tenant')]
         [string]$ReportJsonPath,
 
@@ -299,7 +302,8 @@ function Test-UserPhoto {
         if ($PSCmdlet.ParameterSetName -eq 'Directory') {
             Invoke-UserPhotoDirectoryAudit -Cmdlet $PSCmdlet -Server $Server -Credential $Credential -SearchBase $SearchBase `
                 -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes -Fix:$Fix `
-                -IncludeDisabled:$IncludeDisabled -ExcludeMissing:$ExcludeMissing -ContactSheetPath $ContactSheetPath -AsReport:$AsReport
+                -IncludeDisabled:$IncludeDisabled -ExcludeMissing:$ExcludeMissing -ContactSheetPath $ContactSheetPath `
+                -ReportPath $ReportPath -ReportJsonPath $ReportJsonPath -AsReport:$AsReport
             return
         }
         if ($PSCmdlet.ParameterSetName -eq 'Tenant') {

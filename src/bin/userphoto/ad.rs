@@ -364,21 +364,18 @@ pub fn run(command: &AdCommand) -> ExitCode {
             contact_sheet,
             json,
         } => {
+            let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
             let options = AuditOptions {
                 max_bytes: *threshold,
                 include_missing: !no_missing,
                 include_disabled: *include_disabled,
                 fix: *fix,
                 page_size: *page_size,
-                contact_sheet: contact_sheet.as_ref().map(|p| p.display().to_string()),
+                contact_sheet: path(contact_sheet),
+                report_csv: path(report_csv),
+                report_json: path(report_json),
             };
-            audit_cmd(
-                connection,
-                &options,
-                report_csv.as_deref(),
-                report_json.as_deref(),
-                *json,
-            )
+            audit_cmd(connection, &options, *json)
         }
         AdCommand::Sync { connection, args } => sync_cmd(connection, args),
     }
@@ -458,13 +455,7 @@ fn remove(conn: &Connection, users: &[String], json_out: bool) -> ExitCode {
     exit_code(failed > 0)
 }
 
-fn audit_cmd(
-    conn: &Connection,
-    options: &AuditOptions,
-    report_csv: Option<&Path>,
-    report_json: Option<&Path>,
-    json_out: bool,
-) -> ExitCode {
+fn audit_cmd(conn: &Connection, options: &AuditOptions, json_out: bool) -> ExitCode {
     let client = match connect(conn) {
         Ok(c) => c,
         Err(code) => return code,
@@ -497,17 +488,15 @@ fn audit_cmd(
     if let Some(p) = &options.contact_sheet {
         eprintln!("contact sheet: {p}");
     }
-    for (path, result) in [
-        (report_csv, report_csv.map(|p| audit::write_csv(p, &report))),
-        (
-            report_json,
-            report_json.map(|p| audit::write_json(p, &report)),
-        ),
-    ] {
-        match (path, result) {
-            (Some(p), Some(Ok(()))) => eprintln!("report: {}", p.display()),
-            (_, Some(Err(e))) => return fail(&e),
-            _ => {}
+    match &report.report_error {
+        Some(e) => eprintln!("error [io]: {e}"),
+        None => {
+            for p in [&options.report_csv, &options.report_json]
+                .into_iter()
+                .flatten()
+            {
+                eprintln!("report: {p}");
+            }
         }
     }
     eprintln!(
@@ -525,7 +514,7 @@ fn audit_cmd(
             String::new()
         }
     );
-    exit_code(report.fix_failed > 0)
+    exit_code(report.fix_failed > 0 || report.report_error.is_some())
 }
 
 #[derive(Args, Debug)]
