@@ -35,6 +35,8 @@
  *                "low-detail", "small-source"],
  *                                   photo checks that fail the photo (UP_STATUS_CHECK_REFUSED)
  *                                   instead of warning; none by default
+ *     "skip_checks": false,         true: no photo checks; with crop centre or none no face
+ *                                   search either (most of a render's CPU time)
  *     "allow_upscale": false,       true: a small source is enlarged to the target size
  *     "allow_animated": false,      true: the first frame of an animation is used
  *     "limits": {"max_input_bytes": 67108864, "max_width": 20000, "max_height": 20000,

@@ -1805,6 +1805,44 @@ async fn users_are_listed_in_pages_with_select_and_filter() {
 }
 
 #[tokio::test]
+async fn sized_photos_are_served_at_graphs_sizes_only() {
+    let emu = start(config());
+    let client = Client::new();
+    let token = secret_token(&client, &emu).await;
+    let get = |user: &str, size: &str| {
+        let url = format!(
+            "{}/v1.0/users/{user}/photos/{size}/$value",
+            emu.graph_endpoint()
+        );
+        let (client, token) = (client.clone(), token.clone());
+        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    // No photo yet: ImageNotFound, as for /photo/$value.
+    let r = get(ADELE, "96x96").await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let rgb: Vec<u8> = (0..200 * 150 * 3).map(|i| (i % 251) as u8).collect();
+    let photo =
+        userphoto::photo::encode_jpeg(200, 150, &rgb, 90, userphoto::photo::EncoderMode::Fast)
+            .unwrap();
+    emu.set_photo(ADELE, Some(photo));
+    let r = get(ADELE, "96x96").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    let bytes = r.bytes().await.unwrap();
+    let img = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((img.width(), img.height()), (96, 96));
+    // 120 fits in 200 x 150; 240 is larger than the photo: unavailable. Not one of Graph's
+    // sizes: refused.
+    assert_eq!(get(ADELE, "120x120").await.status(), StatusCode::OK);
+    assert_eq!(get(ADELE, "240x240").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(ADELE, "100x100").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(get(ADELE, "96x48").await.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
 async fn a_503_inside_a_batch_carries_retry_after_when_configured() {
     let mut cfg = config();
     cfg.faults = Faults {

@@ -181,6 +181,40 @@ fn a_landscape_with_the_face_at_one_side_is_framed_on_the_face() {
 }
 
 #[test]
+fn skipped_checks_look_for_faces_only_when_the_crop_needs_them() {
+    let head = head("solvay-b", 3.5);
+    let mut img = canvas(1600, 900, 70);
+    let face = place(&mut img, &head, 60, 200);
+    let bytes = png(&DynamicImage::ImageRgb8(img));
+    let skip = |crop| Options {
+        skip_checks: true,
+        ..options(crop)
+    };
+    // Centre: nothing looked at the pixels (no face reported, though there is one).
+    let centre = photo::validate(&bytes, &skip(Crop::Centre)).unwrap();
+    assert!(centre.faces.is_empty(), "{:?}", centre.faces);
+    assert!(centre.checks.is_empty(), "{:?}", centre.checks);
+    let rendered = photo::render(&bytes, &skip(Crop::Centre)).unwrap();
+    assert!(rendered.checks.is_empty());
+    assert_eq!(rendered.renditions.len(), 2);
+    // Auto still frames the face; only the checks are gone.
+    let auto = photo::validate(&bytes, &skip(Crop::Auto)).unwrap();
+    assert_eq!(auto.crop.mode, Crop::Face, "{:?}", auto.crop);
+    assert_found(&auto.faces, &face);
+    assert!(auto.checks.is_empty(), "{:?}", auto.checks);
+    // A flat logo would warn without the switch.
+    let logo = png(&DynamicImage::ImageRgb8(logo()));
+    assert!(!photo::validate(&logo, &options(Crop::Centre))
+        .unwrap()
+        .checks
+        .is_empty());
+    assert!(photo::validate(&logo, &skip(Crop::Centre))
+        .unwrap()
+        .checks
+        .is_empty());
+}
+
+#[test]
 fn two_faces_warn_and_auto_crops_from_the_centre() {
     let (a, b) = (head("solvay-a", 3.0), head("solvay-c", 3.0));
     let mut img = canvas(1000, 800, 60);
@@ -430,6 +464,29 @@ fn the_command_line_shows_the_crop_and_the_checks() {
         "{out}"
     );
     assert!(out.contains("check no-face: no face found"), "{out}");
+    // --skip-checks: no check, and with --crop centre no look for a face.
+    let (code, out, _) = cli(
+        &[
+            &os("validate"),
+            &os("--skip-checks"),
+            &os("--crop"),
+            &os("centre"),
+            logo.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0));
+    assert!(!out.contains("check "), "{out}");
+    let (code, _, err) = cli(
+        &[
+            &os("validate"),
+            &os("--skip-checks"),
+            &os("--require-face"),
+            logo.as_os_str(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{err}");
 
     // --require-face: the logo is refused, the portrait is not.
     let out_dir = dir.join("out");

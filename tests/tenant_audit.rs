@@ -383,7 +383,8 @@ fn the_cli_writes_a_contact_sheet_of_500_users() {
     let emu = tenant(n, Faults::default());
     let path = sheet_path();
     let _ = std::fs::remove_file(&path);
-    let out = cli_audit(&emu, &["--photos", "--include-disabled", "--contact-sheet"])
+    // Without --photos: the thumbnails are Graph's 96 x 96 copies, read in batches.
+    let out = cli_audit(&emu, &["--include-disabled", "--contact-sheet"])
         .arg(&path)
         .output()
         .unwrap();
@@ -408,6 +409,20 @@ fn the_cli_writes_a_contact_sheet_of_500_users() {
         .count();
     let photos = (0..n).filter(|&i| plant(i) != Plant::NoPhoto).count();
     assert_eq!(with_image, photos);
+    let first = rows
+        .iter()
+        .map(|r| r["i"].as_str().unwrap())
+        .find(|i| !i.is_empty())
+        .unwrap();
+    let jpeg = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        first.trim_start_matches("data:image/jpeg;base64,"),
+    )
+    .unwrap();
+    assert_eq!(decode_rgb(&jpeg).dimensions(), (96, 96));
+    // One batch for the metadata and one for the thumbnails per 20 users.
+    let stats = emu.stats();
+    assert_eq!(stats.batched_requests as usize, n + photos, "{stats:?}");
     // Every planted problem is on the sheet, under its user.
     let by_user: BTreeMap<&str, &serde_json::Value> =
         rows.iter().map(|r| (r["u"].as_str().unwrap(), r)).collect();

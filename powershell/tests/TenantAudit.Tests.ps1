@@ -86,7 +86,10 @@ Describe 'Test-UserPhoto -Tenant' {
         $doc = Get-Content -Raw $json | ConvertFrom-Json
         $doc.summary.users | Should -Be $script:Expected.Count
         $doc.summary.problems.missing | Should -Be @($listed | Where-Object { $script:Expected[$_] -eq 'missing' }).Count
-        (Get-Content -Raw $sheet) | Should -Match 'user00002@contoso.com'
+        # The sheet: every user, with Graph's 96 x 96 copy as the thumbnail of each photo.
+        $html = Get-Content -Raw $sheet
+        $html | Should -Match 'user00002@contoso.com'
+        ([regex]::Matches($html, 'data:image/jpeg;base64,')).Count | Should -Be @($script:Expected.Values | Where-Object { $_ -ne 'missing' }).Count
     }
 
     It '-AsReport gives the counts; -IncludeDisabled audits every user' {

@@ -20,7 +20,9 @@ use tokio::task::JoinSet;
 use super::AuditProblem;
 use crate::error::{Error, Result};
 use crate::files::{check_output_folders, write_atomically, write_csv as write_csv_rows};
-use crate::graph::{user_path, BatchAnswer, GraphClient, ListedUser, PhotoMeta, MAX_BATCH};
+use crate::graph::{
+    sized_photo_url, user_path, BatchAnswer, GraphClient, ListedUser, PhotoMeta, MAX_BATCH,
+};
 use crate::photo::Check;
 use crate::sync::Poll;
 use crate::targets::GRAPH;
@@ -43,7 +45,9 @@ pub struct TenantAuditOptions {
     pub photos: bool,
     /// A photo whose short side is under this many pixels is `small`.
     pub min_side: u32,
-    /// Also write a contact sheet of every user to this HTML file (thumbnails with `photos`).
+    /// Also write a contact sheet of every user to this HTML file. Its thumbnails are Graph's
+    /// 96 x 96 copies (`/photos/96x96/$value`, in batches too), or with `photos` rendered
+    /// from the photos downloaded.
     pub contact_sheet: Option<String>,
     /// Also write every user's result as CSV ([`write_csv`]).
     pub report_csv: Option<String>,
@@ -149,6 +153,9 @@ pub enum AuditEvent {
 }
 
 const SELECT: &str = "id,userPrincipalName,displayName,accountEnabled";
+
+/// The side of the thumbnails on a contact sheet (Graph keeps a copy at this size).
+const THUMBNAIL_SIDE: u32 = 96;
 
 /// Audit the tenant (blocking; on the library's runtime). `on_entry` gets each user's result
 /// as soon as it is known (its thumbnail moves to the contact sheet when one is written).
@@ -436,14 +443,21 @@ async fn audit_group(
             }
         }
     }
-    if options.photos {
+    // With `photos`: each photo, for the checks and a thumbnail. With a contact sheet only:
+    // Graph's own 96 x 96 copy, for the thumbnail (a photo under 96 px as it is).
+    let thumbnails_only = !options.photos && options.contact_sheet.is_some();
+    if options.photos || thumbnails_only {
         let with: Vec<usize> = (0..entries.len())
             .filter(|&i| entries[i].width.is_some())
             .collect();
+        let side = |e: &TenantEntry| {
+            let short = e.width.unwrap_or(0).min(e.height.unwrap_or(0));
+            (thumbnails_only && short >= THUMBNAIL_SIDE).then_some(THUMBNAIL_SIDE)
+        };
         let photos: Vec<Outcome<Vec<u8>>> = if options.batch && !with.is_empty() {
             let urls: Vec<String> = with
                 .iter()
-                .map(|&i| format!("/{}/photo/$value", user_path(&entries[i].id)))
+                .map(|&i| sized_photo_url(&entries[i].id, side(&entries[i])))
                 .collect();
             requests += 1;
             match client.batch_get(&urls).await {
@@ -458,13 +472,12 @@ async fn audit_group(
             let mut out = Vec::with_capacity(with.len());
             for &i in &with {
                 requests += 1;
-                out.push(
-                    client
-                        .get_photo(&entries[i].id)
-                        .await
-                        .map(|(b, _)| b)
-                        .map_err(|e| failed(&e)),
-                );
+                let id = &entries[i].id;
+                let read = match side(&entries[i]) {
+                    Some(n) => client.get_photo_sized(id, n).await,
+                    None => client.get_photo(id).await.map(|(b, _)| b),
+                };
+                out.push(read.map_err(|e| failed(&e)));
             }
             out
         };
@@ -476,7 +489,12 @@ async fn audit_group(
             for (i, p) in pairs {
                 let e = &mut moved[i];
                 match p {
+                    Ok(bytes) if thumbnails_only => {
+                        e.thumbnail = super::sheet::thumbnail_of(&bytes)
+                    }
                     Ok(bytes) => look_at(e, &bytes),
+                    // Only a picture on the sheet was missed: the card shows initials.
+                    Err(_) if thumbnails_only => {}
                     Err((code, message)) => {
                         e.error_code = Some(code);
                         e.error = Some(message);

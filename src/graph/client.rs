@@ -450,7 +450,21 @@ impl GraphClient {
 
     /// `GET /users/{user}/photo/$value`: the stored photo bytes.
     pub async fn get_photo(&self, user: &str) -> Result<(Vec<u8>, Option<String>)> {
-        let path = format!("v1.0/{}/photo/$value", user_path(user));
+        self.get_bytes(user, &sized_photo_url(user, None)).await
+    }
+
+    /// `GET /users/{user}/photos/{side}x{side}/$value`: the copy Graph keeps at one of its
+    /// sizes (48, 64, 96, 120, 240, 360, 432, 504, 648), JPEG. A size larger than the photo
+    /// uploaded is not available (an error).
+    pub async fn get_photo_sized(&self, user: &str, side: u32) -> Result<Vec<u8>> {
+        let (bytes, _) = self
+            .get_bytes(user, &sized_photo_url(user, Some(side)))
+            .await?;
+        Ok(bytes)
+    }
+
+    async fn get_bytes(&self, user: &str, url: &str) -> Result<(Vec<u8>, Option<String>)> {
+        let path = format!("v1.0{url}");
         let reply = self.graph_call(Method::GET, &path, None).await?;
         if reply.status.is_success() {
             return Ok((reply.body.to_vec(), reply.content_type));
@@ -542,6 +556,15 @@ pub(crate) fn failure_of(
         },
         400 if uploaded.is_some() => Error::ImageRejected { user, detail: format!("{code}: {message}") },
         _ => Error::Graph { user, status, code, message },
+    }
+}
+
+/// The URL (under the version, as a batch request names it) of `user`'s photo bytes: the
+/// photo as uploaded, or Graph's `side` x `side` copy.
+pub fn sized_photo_url(user: &str, side: Option<u32>) -> String {
+    match side {
+        None => format!("/{}/photo/$value", user_path(user)),
+        Some(n) => format!("/{}/photos/{n}x{n}/$value", user_path(user)),
     }
 }
 

@@ -8,7 +8,7 @@ mod token;
 
 pub use auth::{AssertionAlgorithm, Credential, Environment};
 pub use batch::{BatchAnswer, ListedUser, MAX_BATCH};
-pub use client::{user_path, GraphClient, GraphConfig, PhotoMeta, UploadOutcome};
+pub use client::{sized_photo_url, user_path, GraphClient, GraphConfig, PhotoMeta, UploadOutcome};
 pub use retry::RetryPolicy;
 #[doc(hidden)]
 pub use token::token_from_reply;

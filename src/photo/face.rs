@@ -97,6 +97,18 @@ pub struct Analysis {
     pub skipped: Option<String>,
 }
 
+impl Analysis {
+    /// No look taken (the checks were skipped and the crop needs no face).
+    pub fn not_looked_at() -> Self {
+        Analysis {
+            faces: Vec::new(),
+            mean_luma: 0.0,
+            detail: 0.0,
+            skipped: Some("the photo checks were skipped".into()),
+        }
+    }
+}
+
 /// Look at upright RGB8 pixels: one grey working copy (long side at most
 /// [`FACE_WORKING_SIDE`]), faces, mean luminance and detail.
 pub fn analyse(width: u32, height: u32, rgb: &[u8]) -> Analysis {

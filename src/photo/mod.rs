@@ -24,6 +24,7 @@ use crate::targets::{DecodeLimits, Target, TargetRequest, PROFILES};
 /// What a caller asks of the pipeline. JSON form (all fields optional):
 /// `{"targets": ["graph", {"target": "ad-thumbnail", "max_bytes": 20480}, {"size": 200, "max_bytes": 30000}],
 ///   "crop": "auto" | "face" | "centre" | "none", "refuse": ["no-face", "several-faces", ...],
+///   "skip_checks": false,
 ///   "allow_upscale": false, "allow_animated": false,
 ///   "limits": {"max_input_bytes": .., "max_width": .., "max_height": .., "max_pixels": .., "min_short_side": ..}}`
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -34,6 +35,9 @@ pub struct Options {
     pub crop: Crop,
     /// Photo checks that refuse the photo instead of warning (none by default).
     pub refuse: Vec<CheckCode>,
+    /// Run no photo checks. With crop `centre` or `none` nothing then looks for faces, which
+    /// is most of a render's CPU time (`auto` and `face` still look, to frame the face).
+    pub skip_checks: bool,
     /// Render at the target size even when the source is smaller.
     pub allow_upscale: bool,
     /// Use the first frame of an animated GIF, PNG or WebP instead of refusing it.
@@ -286,7 +290,12 @@ struct Look {
 }
 
 fn look(decoded: &Decoded, source: &SourceInfo, targets: &[Target], options: &Options) -> Look {
-    let analysis = face::analyse(decoded.width, decoded.height, &decoded.rgb);
+    let needs_faces = !options.skip_checks || matches!(options.crop, Crop::Auto | Crop::Face);
+    let analysis = if needs_faces {
+        face::analyse(decoded.width, decoded.height, &decoded.rgb)
+    } else {
+        face::Analysis::not_looked_at()
+    };
     let largest = targets.iter().map(|t| t.size).max().unwrap_or(0);
     let framing = face::frame(
         decoded.width,
@@ -296,7 +305,11 @@ fn look(decoded: &Decoded, source: &SourceInfo, targets: &[Target], options: &Op
         f64::from(largest),
     );
     let short = source.upright_width.min(source.upright_height);
-    let checks = face::checks(&analysis, &framing, short, largest);
+    let checks = if options.skip_checks {
+        Vec::new()
+    } else {
+        face::checks(&analysis, &framing, short, largest)
+    };
     // Decoded pixels -> the upright source's.
     let scale = f64::from(source.upright_width) / f64::from(decoded.width.max(1));
     Look {

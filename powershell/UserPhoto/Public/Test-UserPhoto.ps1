@@ -125,7 +125,8 @@ function Test-UserPhoto {
     .PARAMETER ContactSheetPath
     With -Directory or -Tenant: an HTML contact sheet of every user, problems first, with a
     filter box and counts per problem; it opens in a browser without network access.
-    Thumbnails come from thumbnailPhoto, or with -Tenant from -CheckPhotos.
+    Thumbnails come from thumbnailPhoto; with -Tenant, Graph's own 96 x 96 copies (one more
+    batch per 20 users with a photo), or with -CheckPhotos the photos downloaded.
 
     .PARAMETER ExcludeMissing
     With -Directory: do not list users who have no thumbnailPhoto.

@@ -348,8 +348,9 @@ pub struct AuditArgs {
     report_csv: Option<PathBuf>,
     #[arg(long)]
     report_json: Option<PathBuf>,
-    /// Write a contact sheet: one HTML file with every user's thumbnail (with --photos),
-    /// problems first, a filter and counts; it opens offline.
+    /// Write a contact sheet: one HTML file with every user's 96 px thumbnail (Graph's own
+    /// copy; with --photos rendered from the photo), problems first, a filter and counts; it
+    /// opens offline.
     #[arg(long)]
     contact_sheet: Option<PathBuf>,
     /// One JSON object per printed user on stdout, then the summary.

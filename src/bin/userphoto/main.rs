@@ -169,12 +169,16 @@ pub(crate) struct LookArgs {
     /// no-face, several-faces, face-too-small, too-dark, too-bright, low-detail, small-source.
     #[arg(long, value_delimiter = ',', value_parser = parse_check)]
     refuse: Vec<CheckCode>,
+    /// Run no photo checks; with --crop centre or none, nothing looks for faces (faster).
+    #[arg(long, conflicts_with_all = ["require_face", "refuse"])]
+    skip_checks: bool,
 }
 
 impl LookArgs {
     /// Apply to pipeline options.
     pub(crate) fn apply(&self, o: &mut Options) {
         o.crop = self.crop;
+        o.skip_checks = self.skip_checks;
         o.refuse = self.refuse.clone();
         if self.require_face {
             o.refuse
