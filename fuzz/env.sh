@@ -10,6 +10,7 @@ fuzz_dicts() {
   case "$1" in
     photo) echo jpeg png gif webp bmp ;;
     photo_metadata) echo jpeg png ;;
+    photo_faces) ;; # raw pixels: no markers to suggest
     feed_csv | feed_folder) echo csv ;;
     graph_responses) echo graph ;;
     capi_json) echo json ;;
@@ -55,16 +56,17 @@ fuzz_build() {
 fuzz_run() {
   local t=$1 work=$2
   shift 2
-  local dict
+  local dict dict_arg=()
   dict=$(mktemp)
   for d in $(fuzz_dicts "$t"); do cat "$fuzz_dir/dict/$d.dict" >>"$dict"; done
+  [ -s "$dict" ] && dict_arg=(-dict="$dict")
   local dirs=("$work")
   [ -d "$fuzz_dir/corpus/$t" ] && dirs+=("$fuzz_dir/corpus/$t")
   [ -d "$fuzz_dir/seeds/$t" ] && dirs+=("$fuzz_dir/seeds/$t")
   local rc=0
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0} \
     nice -n "${FUZZ_NICE:-10}" "$fuzz_bin_dir/$t" -rss_limit_mb=512 -malloc_limit_mb=512 \
-    -max_len=65536 -dict="$dict" -print_final_stats=1 "$@" "${dirs[@]}" || rc=$?
+    -max_len=65536 "${dict_arg[@]}" -print_final_stats=1 "$@" "${dirs[@]}" || rc=$?
   rm -f "$dict"
   return $rc
 }

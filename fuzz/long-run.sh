@@ -15,7 +15,7 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
 work=${FUZZ_WORK:-/var/tmp/userphoto-fuzz}
-all=(photo photo_metadata feed_csv feed_folder graph_responses capi_json emulator_http)
+all=(photo photo_faces photo_metadata feed_csv feed_folder graph_responses capi_json emulator_http)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 export FUZZ_NICE=${FUZZ_NICE:-19}
@@ -24,7 +24,7 @@ export FUZZ_NICE=${FUZZ_NICE:-19}
 status=0
 for t in "${targets[@]}"; do
   case $t in
-    photo | photo_metadata) runs=${FUZZ_EXECS:-10000000} ;;
+    photo | photo_faces | photo_metadata) runs=${FUZZ_EXECS:-10000000} ;;
     *) runs=${FUZZ_EXECS:-1000000} ;;
   esac
   mkdir -p "$work/$t/corpus" "$work/$t/artifacts"

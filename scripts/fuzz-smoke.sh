@@ -14,7 +14,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 seconds=${FUZZ_SECONDS:-20}
 timeout=${FUZZ_TIMEOUT:-2}
-all=(photo photo_metadata feed_csv feed_folder graph_responses capi_json emulator_http)
+all=(photo photo_faces photo_metadata feed_csv feed_folder graph_responses capi_json emulator_http)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 

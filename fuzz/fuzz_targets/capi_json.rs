@@ -186,6 +186,45 @@ unsafe fn finish(job: *mut up_job) {
     panic!("the job did not finish within 20 s");
 }
 
+/// Poll an audit (of a closed port: it ends with the listing's error) to its end, then free it.
+unsafe fn finish_audit(job: *mut up_job) {
+    let photo = small_jpeg(JpegKind::YCbCr);
+    let refused = up_job_add_bytes(
+        job,
+        c"adele@contoso.com".as_ptr(),
+        photo.as_ptr(),
+        photo.len(),
+    );
+    assert_eq!(
+        refused,
+        up_status::UP_STATUS_INVALID_OPTIONS,
+        "an audit takes no items"
+    );
+    for _ in 0..200 {
+        let mut event: *mut up_buffer = ptr::null_mut();
+        let status = up_job_poll(job, 100, &mut event);
+        if !event.is_null() {
+            let (mut p, mut n) = (ptr::null(), 0usize);
+            check_status(up_buffer_data(event, &mut p, &mut n));
+            let v: Value =
+                serde_json::from_slice(std::slice::from_raw_parts(p, n)).expect("event JSON");
+            if v["event"] == "finished" {
+                assert!(
+                    v["error_code"].is_string(),
+                    "an audit of a closed port fails: {v}"
+                );
+            }
+        }
+        up_buffer_free(event);
+        if status == up_status::UP_STATUS_JOB_FINISHED {
+            up_job_free(job);
+            return;
+        }
+        check_status(status);
+    }
+    panic!("the audit did not finish within 20 s");
+}
+
 fuzz_target!(|data: &[u8]| {
     let [which, rest @ ..] = data else { return };
     let text = &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())];
@@ -198,7 +237,7 @@ fuzz_target!(|data: &[u8]| {
     let photo = small_jpeg(JpegKind::YCbCr);
     let user = c"adele@contoso.com".as_ptr();
     unsafe {
-        match which.wrapping_sub(b'0') % 9 {
+        match which.wrapping_sub(b'0') % 10 {
             0 => {
                 let mut report: *mut up_buffer = ptr::null_mut();
                 let s = up_photo_validate(photo.as_ptr(), photo.len(), json, &mut report);
@@ -240,7 +279,7 @@ fuzz_target!(|data: &[u8]| {
                 }
                 scratch();
                 let mut job: *mut up_job = ptr::null_mut();
-                let s = if which.wrapping_sub(b'0') % 9 == 4 {
+                let s = if which.wrapping_sub(b'0') % 10 == 4 {
                     up_job_start(client, json, &mut job)
                 } else {
                     up_job_start_to(ptr::null(), directory, json, &mut job)
@@ -264,6 +303,19 @@ fuzz_target!(|data: &[u8]| {
                 check_status(s);
                 assert_ne!(s, up_status::UP_STATUS_OK, "an upload to a closed port");
                 assert!(out.is_null());
+            }
+            9 => {
+                if names_a_path_outside(&parsed) {
+                    return;
+                }
+                scratch();
+                let mut job: *mut up_job = ptr::null_mut();
+                let s = up_job_start_audit(client, json, &mut job);
+                check_status(s);
+                assert_eq!(s == up_status::UP_STATUS_OK, !job.is_null());
+                if !job.is_null() {
+                    finish_audit(job);
+                }
             }
             _ => {
                 let mut out: *mut up_buffer = ptr::null_mut();

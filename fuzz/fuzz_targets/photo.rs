@@ -1,9 +1,12 @@
 //! The photo path from raw bytes, as a photo from an HR export or a phone reaches it:
 //! sniff -> probe -> decode -> render for `graph` and `ad-thumbnail`, under the default limits.
 //! `validate` runs first on the same bytes; both must agree on what is wrong.
+//! The crop is `centre` with the checks skipped, so no time goes to looking for faces in
+//! decoded pixels (the parsers are what hostile bytes reach); `photo_faces` fuzzes that look.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use userphoto::photo::Crop;
 use userphoto::targets::TargetRequest;
 use userphoto::Options;
 use userphoto_fuzz::{check_error, check_render};
@@ -14,6 +17,8 @@ fuzz_target!(|data: &[u8]| {
             TargetRequest::Name("graph".into()),
             TargetRequest::Name("ad-thumbnail".into()),
         ],
+        crop: Crop::Centre,
+        skip_checks: true,
         ..Options::default()
     };
     let validated = userphoto::validate(data, &options);
