@@ -1,7 +1,7 @@
 //! Pipeline benchmark: CPU time per photo and peak RSS of `userphoto::render` on 12 MP
 //! photos, compared with `vipsthumbnail`.
 //!
-//! `cargo bench --bench pipeline -- [--corpus DIR] [--per-variant N] [--no-vips]`
+//! `cargo bench --bench pipeline -- [--corpus DIR] [--per-variant N] [--no-vips] [--skip-checks]`
 //!
 //! The corpus (synthetic photo-like 4000 x 3000 JPEGs in four encodings, plus the real
 //! EXIF-orientation fixtures) is generated once, in a child process (`pipeline gen ...`), so
@@ -102,21 +102,25 @@ struct Args {
     corpus: PathBuf,
     per_variant: usize,
     vips: bool,
+    /// Render with crop centre and skip_checks (no face search).
+    skip_checks: bool,
     /// Internal: the child process that generates the corpus.
     gen: bool,
 }
 
 const USAGE: &str =
-    "usage: cargo bench --bench pipeline -- [--corpus DIR] [--per-variant N] [--no-vips]
+    "usage: cargo bench --bench pipeline -- [--corpus DIR] [--per-variant N] [--no-vips] [--skip-checks]
   --corpus DIR       corpus directory (default: bench-corpus/ in the repository)
   --per-variant N    synthetic photos per encoding variant (default 25; 4 variants)
-  --no-vips          do not run vipsthumbnail for comparison";
+  --no-vips          do not run vipsthumbnail for comparison
+  --skip-checks      render with --crop centre --skip-checks (no face search)";
 
 fn parse_args() -> BenchResult<Args> {
     let mut args = Args {
         corpus: Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-corpus"),
         per_variant: DEFAULT_PER_VARIANT,
         vips: true,
+        skip_checks: false,
         gen: false,
     };
     let mut flags = Flags::new(USAGE);
@@ -126,6 +130,7 @@ fn parse_args() -> BenchResult<Args> {
             "--corpus" => args.corpus = PathBuf::from(flags.value(&f)?),
             "--per-variant" => args.per_variant = flags.number(&f)? as usize,
             "--no-vips" => args.vips = false,
+            "--skip-checks" => args.skip_checks = true,
             // cargo passes --bench; other harness flags are ignored the same way.
             _ => {}
         }
@@ -746,12 +751,18 @@ struct VipsResult {
     mean_output_bytes: f64,
 }
 
-fn options() -> Options {
+fn options(skip_checks: bool) -> Options {
     Options {
         targets: TARGETS
             .iter()
             .map(|t| TargetRequest::Name((*t).into()))
             .collect(),
+        crop: if skip_checks {
+            userphoto::photo::Crop::Centre
+        } else {
+            userphoto::photo::Crop::Auto
+        },
+        skip_checks,
         ..Default::default()
     }
 }
@@ -826,11 +837,14 @@ fn measure_ours(
                 .push((cpu as f64 - dcpu as f64) / 1e6);
             r.decode_dims
                 .get_or_insert((d.scale_eighths, d.width, d.height));
-            // Faces and checks alone, on the image just decoded.
-            let c0 = thread_cpu_ns()?;
-            let a = userphoto::photo::face::analyse(d.width, d.height, &d.rgb);
-            r.face_cpu_ms.push((thread_cpu_ns()? - c0) as f64 / 1e6);
-            std::hint::black_box(a);
+            // Faces and checks alone, on the image just decoded (not with --skip-checks: the
+            // renders did none).
+            if !opts.skip_checks {
+                let c0 = thread_cpu_ns()?;
+                let a = userphoto::photo::face::analyse(d.width, d.height, &d.rgb);
+                r.face_cpu_ms.push((thread_cpu_ns()? - c0) as f64 / 1e6);
+                std::hint::black_box(a);
+            }
         }
         for rend in &out.renditions {
             let Some((_, s)) = r.targets.iter_mut().find(|(n, _)| *n == rend.target) else {
@@ -950,10 +964,14 @@ fn print_group(g: &Group, ours: &OursResult, vips: Option<&BenchResult<VipsResul
     );
     let face = mean(&ours.face_cpu_ms);
     let render = mean(&ours.cpu_ms);
-    println!(
+    if ours.face_cpu_ms.is_empty() {
+        println!("    of which faces+checks    none (--skip-checks, crop centre)");
+    } else {
+        println!(
         "    of which faces+checks    mean {face:7.1} ms   (+{:.1} % over a render without them; run alone after each render)",
         100.0 * face / (render - face).max(f64::MIN_POSITIVE)
     );
+    }
     if let Some(k) = ours.peak_rss_kib {
         println!("    peak RSS during group    {:.1} MiB (VmHWM)", mib(k));
     }
@@ -1080,7 +1098,7 @@ fn bench(args: &Args) -> BenchResult<()> {
         vips.as_deref().map_or(String::new(), |v| format!("; {v}"))
     );
 
-    let opts = options();
+    let opts = options(args.skip_checks);
     // Warm-up (not measured): first-use costs such as page faults of the allocator's arenas.
     let first = &groups[0].files[0];
     let bytes = fs::read(first).map_err(|e| format!("cannot read {}: {e}", first.display()))?;
