@@ -212,6 +212,13 @@ fn skipped_checks_look_for_faces_only_when_the_crop_needs_them() {
         .unwrap()
         .checks
         .is_empty());
+    // Refusing a check that is not run would refuse nothing: the pair is refused.
+    let both = Options {
+        refuse: vec![CheckCode::NoFace],
+        ..skip(Crop::Centre)
+    };
+    let e = photo::render(&logo, &both).unwrap_err();
+    assert_eq!(e.code(), "invalid-options", "{e}");
 }
 
 #[test]

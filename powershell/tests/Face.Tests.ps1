@@ -50,6 +50,19 @@ Describe 'Test-UserPhoto' {
         $r.Targets.Error | Sort-Object -Unique | Should -Be 'check-refused'
         (Test-UserPhoto -Path $script:Face -RequireFace).Usable | Should -BeTrue
     }
+
+    It '-SkipChecks -Crop Centre looks for no face and checks nothing' {
+        $r = Test-UserPhoto -Path $script:Face -SkipChecks -Crop Centre
+        $r.Faces | Should -Be 0
+        $r.Checks | Should -BeNullOrEmpty
+        $r.Crop | Should -Be 'centre'
+        # -Crop Auto still frames the face.
+        (Test-UserPhoto -Path $script:Face -SkipChecks).Crop | Should -Be 'face'
+    }
+
+    It '-SkipChecks with -RequireFace is a terminating UserPhoto.InvalidOptions' {
+        { Test-UserPhoto -Path $script:Face -SkipChecks -RequireFace } | Should -Throw -ErrorId 'UserPhoto.InvalidOptions,*' -ExpectedMessage '*-RequireFace*-SkipChecks*'
+    }
 }
 
 Describe 'Resize-UserPhoto' {
@@ -94,6 +107,15 @@ Describe 'Publish-UserPhoto' {
         $failed.Status | Should -Be 'Failed'
         $failed.ErrorCode | Should -Be 'check-refused'
         $e.Count | Should -Be 1
+    }
+
+    It '-SkipChecks publishes without a check or a warning' {
+        $r = Publish-UserPhoto -User $script:Users[1] -Path $script:NoFace -Force -SkipChecks -Crop Centre -WarningVariable w
+        $r.Status | Should -Be 'Uploaded'
+        $r.Checks | Should -BeNullOrEmpty
+        $w | Should -BeNullOrEmpty
+        # The job refuses the pair before any upload.
+        { Publish-UserPhoto -User $script:Users[1] -Path $script:NoFace -Force -SkipChecks -RequireFace } | Should -Throw -ErrorId 'UserPhoto.InvalidOptions,*'
     }
 }
 

@@ -46,8 +46,15 @@ pub struct Options {
 }
 
 impl Options {
-    /// The resolved targets (every built-in profile when none were asked for).
+    /// The resolved targets (every built-in profile when none were asked for), once the
+    /// options are known to fit together.
     pub fn resolved_targets(&self) -> Result<Vec<Target>> {
+        if self.skip_checks && !self.refuse.is_empty() {
+            return Err(Error::InvalidOptions(
+                "refuse needs the photo checks, which skip_checks turns off: give one of them"
+                    .into(),
+            ));
+        }
         if self.targets.is_empty() {
             return Ok(PROFILES.iter().map(Target::from_profile).collect());
         }

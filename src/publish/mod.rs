@@ -180,6 +180,8 @@ impl Publisher {
                 "publishing needs at least one destination".into(),
             ));
         }
+        // Options that cannot work fail the job before it starts, not each user.
+        options.render.resolved_targets()?;
         let journal = options
             .journal
             .as_deref()

@@ -12,6 +12,7 @@ function ConvertTo-UserPhotoOptionsJson {
         [int]$MaxBytes,
         [string]$Crop,
         [switch]$RequireFace,
+        [switch]$SkipChecks,
         [switch]$AllowUpscale,
         [switch]$AllowAnimated,
         [int]$MinShortSide
@@ -20,6 +21,10 @@ function ConvertTo-UserPhotoOptionsJson {
         $Cmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'invalid-options' -TargetObject $MaxBytes `
             -Message (('-MaxBytes {0} is the byte budget of a -Target or -Size; give one of them ' +
                 '(for example -Target ad-thumbnail -MaxBytes {0}, or -Size 240 -MaxBytes {0}).') -f $MaxBytes)))
+    }
+    if ($SkipChecks -and $RequireFace) {
+        $Cmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'invalid-options' `
+            -Message '-RequireFace needs the photo checks, which -SkipChecks turns off: give one of them.'))
     }
     $options = @{}
     $targets = @()
@@ -32,6 +37,7 @@ function ConvertTo-UserPhotoOptionsJson {
     if ($targets.Count) { $options.targets = $targets }
     if ($Crop) { $options.crop = $Crop.ToLowerInvariant() }
     if ($RequireFace) { $options.refuse = @('no-face', 'several-faces') }
+    if ($SkipChecks) { $options.skip_checks = $true }
     if ($AllowUpscale) { $options.allow_upscale = $true }
     if ($AllowAnimated) { $options.allow_animated = $true }
     if ($MinShortSide) { $options.limits = @{ min_short_side = $MinShortSide } }

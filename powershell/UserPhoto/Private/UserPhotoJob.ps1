@@ -42,6 +42,7 @@ function Start-UserPhotoTargetJob {
         [int]$ThrottleLimit,
         [string]$Crop,
         [switch]$RequireFace,
+        [switch]$SkipChecks,
         [string]$ReportCsvPath,
         [string]$ReportJsonPath
     )
@@ -54,7 +55,7 @@ function Start-UserPhotoTargetJob {
                 -SearchBase $SearchBase -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes
         }
         Start-UserPhotoJob -Cmdlet $Cmdlet -Client $client -Directory $directory -Activity $Activity `
-            -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop -RequireFace:$RequireFace `
+            -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop -RequireFace:$RequireFace -SkipChecks:$SkipChecks `
             -ReportCsvPath $ReportCsvPath -ReportJsonPath $ReportJsonPath
     } finally {
         # The job holds its own reference to the directory connection.
@@ -74,6 +75,7 @@ function Start-UserPhotoJob {
         [int]$ThrottleLimit,
         [string]$Crop,
         [switch]$RequireFace,
+        [switch]$SkipChecks,
         # Reports the job writes when it finishes (the columns of `userphoto sync`).
         [string]$ReportCsvPath,
         [string]$ReportJsonPath
@@ -86,6 +88,7 @@ function Start-UserPhotoJob {
     $render = @{}
     if ($Crop) { $render.crop = $Crop.ToLowerInvariant() }
     if ($RequireFace) { $render.refuse = @('no-face', 'several-faces') }
+    if ($SkipChecks) { $render.skip_checks = $true }
     if ($render.Count) { $options.render = $render }
     $json = ConvertTo-Json -InputObject $options -Depth 5 -Compress
     if ($Directory) {

@@ -102,6 +102,11 @@ function Publish-UserPhoto {
     Refuse a photo without exactly one face (checks no-face and several-faces) instead of
     warning about it.
 
+    .PARAMETER SkipChecks
+    Run no photo checks (no-face, too-dark, ...). With -Crop Centre or None nothing looks
+    for faces either, which is most of the time a photo takes; with -RequireFace it is
+    refused (UserPhoto.InvalidOptions).
+
     .EXAMPLE
     Publish-UserPhoto -User adele.vance@contoso.com -Path .\photos\adele.jpg
 
@@ -211,7 +216,9 @@ function Publish-UserPhoto {
         [ValidateSet('Auto', 'Face', 'Centre', 'None')]
         [string]$Crop,
 
-        [switch]$RequireFace
+        [switch]$RequireFace,
+
+        [switch]$SkipChecks
     )
     begin {
         $action = Get-UserPhotoTargetAction -Target $Target
@@ -227,7 +234,7 @@ function Publish-UserPhoto {
             if (-not $state) {
                 $state = Start-UserPhotoTargetJob -Cmdlet $PSCmdlet -Target $Target -Server $Server -Credential $Credential `
                     -SearchBase $SearchBase -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes `
-                    -Activity 'Publishing profile photos' -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop -RequireFace:$RequireFace
+                    -Activity 'Publishing profile photos' -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit -Crop $Crop -RequireFace:$RequireFace -SkipChecks:$SkipChecks
             }
             Add-UserPhotoJobItem -State $state -Cmdlet $PSCmdlet -User $User -Source $source
             Receive-UserPhotoJob -State $state -Cmdlet $PSCmdlet

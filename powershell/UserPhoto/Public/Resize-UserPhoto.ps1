@@ -39,6 +39,11 @@ function Resize-UserPhoto {
     Refuse a photo without exactly one face (checks no-face and several-faces) instead of
     warning about it.
 
+    .PARAMETER SkipChecks
+    Run no photo checks (no-face, too-dark, ...). With -Crop Centre or None nothing looks
+    for faces either, which is most of the time a photo takes; with -RequireFace it is
+    refused (UserPhoto.InvalidOptions).
+
     .PARAMETER AllowUpscale
     Enlarge photos smaller than the target size (by default they keep their size).
 
@@ -96,6 +101,8 @@ function Resize-UserPhoto {
 
         [switch]$RequireFace,
 
+        [switch]$SkipChecks,
+
         [switch]$AllowUpscale,
 
         [switch]$AllowAnimated,
@@ -106,7 +113,7 @@ function Resize-UserPhoto {
     )
     begin {
         if ($Target) { $Target = @(Resolve-UserPhotoTarget -Cmdlet $PSCmdlet -Name $Target) }
-        $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop -RequireFace:$RequireFace `
+        $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop -RequireFace:$RequireFace -SkipChecks:$SkipChecks `
             -AllowUpscale:$AllowUpscale -AllowAnimated:$AllowAnimated -MinShortSide $MinShortSide
         $outDir = $null
         if ($OutputDirectory) { $outDir = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($OutputDirectory) }

@@ -109,6 +109,11 @@ function Sync-UserPhoto {
     Refuse a photo without exactly one face (checks no-face and several-faces) instead of
     warning about it.
 
+    .PARAMETER SkipChecks
+    Run no photo checks (no-face, too-dark, ...). With -Crop Centre or None nothing looks
+    for faces either, which is most of the time a photo takes; with -RequireFace it is
+    refused (UserPhoto.InvalidOptions).
+
     .EXAMPLE
     Sync-UserPhoto -CsvPath .\hr-export.csv -JournalPath .\photos.sqlite -ReportPath .\report.csv
 
@@ -188,7 +193,9 @@ function Sync-UserPhoto {
         [ValidateSet('Auto', 'Face', 'Centre', 'None')]
         [string]$Crop,
 
-        [switch]$RequireFace
+        [switch]$RequireFace,
+
+        [switch]$SkipChecks
     )
     # The feed as (user, path) items, read by the library with the CLI's rules.
     if ($PSCmdlet.ParameterSetName -eq 'Folder') {
@@ -225,7 +232,7 @@ function Sync-UserPhoto {
                 $state = Start-UserPhotoTargetJob -Cmdlet $PSCmdlet -Target $Target -Server $Server -Credential $Credential `
                     -SearchBase $SearchBase -CaCertificatePath $CaCertificatePath -StartTls:$StartTls -MaxBytes $MaxBytes `
                     -Activity 'Synchronising profile photos' -JournalPath $JournalPath -Force:$Force -ThrottleLimit $ThrottleLimit `
-                    -Crop $Crop -RequireFace:$RequireFace -ReportCsvPath $ReportPath -ReportJsonPath $ReportJsonPath
+                    -Crop $Crop -RequireFace:$RequireFace -SkipChecks:$SkipChecks -ReportCsvPath $ReportPath -ReportJsonPath $ReportJsonPath
             }
             $source = New-Object psobject -Property @{ Path = $item.path; Bytes = $null }
             Add-UserPhotoJobItem -State $state -Cmdlet $PSCmdlet -User $item.user -Source $source

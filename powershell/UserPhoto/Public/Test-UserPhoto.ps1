@@ -61,6 +61,11 @@ function Test-UserPhoto {
     Refuse a photo without exactly one face (checks no-face and several-faces) instead of
     warning about it.
 
+    .PARAMETER SkipChecks
+    Run no photo checks (no-face, too-dark, ...). With -Crop Centre or None nothing looks
+    for faces either, which is most of the time a photo takes; with -RequireFace it is
+    refused (UserPhoto.InvalidOptions).
+
     .PARAMETER AllowUpscale
     Accept photos smaller than a target by enlarging them.
 
@@ -234,6 +239,10 @@ function Test-UserPhoto {
 
         [Parameter(ParameterSetName = 'Path')]
         [Parameter(ParameterSetName = 'PictureData')]
+        [switch]$SkipChecks,
+
+        [Parameter(ParameterSetName = 'Path')]
+        [Parameter(ParameterSetName = 'PictureData')]
         [switch]$AllowUpscale,
 
         [Parameter(ParameterSetName = 'Path')]
@@ -313,7 +322,7 @@ function Test-UserPhoto {
             return
         }
         if ($Target) { $Target = @(Resolve-UserPhotoTarget -Cmdlet $PSCmdlet -Name $Target) }
-        $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop -RequireFace:$RequireFace `
+        $options = ConvertTo-UserPhotoOptionsJson -Cmdlet $PSCmdlet -Target $Target -Size $Size -MaxBytes $MaxBytes -Crop $Crop -RequireFace:$RequireFace -SkipChecks:$SkipChecks `
             -AllowUpscale:$AllowUpscale -AllowAnimated:$AllowAnimated -MinShortSide $MinShortSide
     }
     process {
