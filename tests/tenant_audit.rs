@@ -312,10 +312,12 @@ fn photos_are_downloaded_in_batches_and_checked() {
         Some(png(&DynamicImage::ImageRgb8(img))),
     );
     let client = graph_client(&emu, SECRET);
+    let sheet = scratch_dir("tenant-audit-photos").join("sheet.html");
     let (summary, entries) = audit(
         &client,
         &TenantAuditOptions {
             photos: true,
+            contact_sheet: Some(sheet.display().to_string()),
             ..Default::default()
         },
     );
@@ -323,8 +325,12 @@ fn photos_are_downloaded_in_batches_and_checked() {
         entries.iter().map(|e| (e.user.as_str(), e)).collect();
     let face = by_user["user00000@contoso.com"];
     assert!(face.checks.is_empty(), "{:?}", face.checks);
-    let thumbnail = decode_rgb(face.thumbnail.as_ref().expect("a thumbnail"));
+    // The thumbnails went onto the sheet (rendered from the photos), not into the entries.
+    assert!(entries.iter().all(|e| e.thumbnail.is_none()));
+    let thumbnails = sheet_thumbnails(&sheet);
+    let thumbnail = decode_rgb(&thumbnails["user00000@contoso.com"]);
     assert_eq!(thumbnail.dimensions(), (96, 96));
+    assert!(!thumbnails.contains_key("user00001@contoso.com"));
     // The gradient photos hold no face.
     let other = by_user["user00005@contoso.com"];
     assert!(
@@ -336,7 +342,6 @@ fn photos_are_downloaded_in_batches_and_checked() {
         summary.checks.get("no-face").is_some_and(|&c| c > 0),
         "{summary:?}"
     );
-    assert!(by_user["user00001@contoso.com"].thumbnail.is_none());
     // Metadata and photos both in batches: one batched request per user and one per photo,
     // in groups of at most 20; the audit counted what it sent.
     let stats = emu.stats();
@@ -350,6 +355,22 @@ fn photos_are_downloaded_in_batches_and_checked() {
     let groups = users.div_ceil(20);
     assert_eq!(stats.batches as usize, 2 * groups, "{stats:?}");
     assert_eq!(summary.requests as usize, 1 + 2 * groups, "{summary:?}");
+}
+
+/// The JPEG thumbnails of a contact sheet, by user.
+fn sheet_thumbnails(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    let html = std::fs::read_to_string(path).unwrap();
+    let start = html.find(r#"type="application/json">"#).unwrap() + 24;
+    let end = start + html[start..].find("</script>").unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&html[start..end]).unwrap();
+    rows.iter()
+        .filter_map(|r| {
+            let data = r["i"].as_str()?.strip_prefix("data:image/jpeg;base64,")?;
+            let jpeg =
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data).ok()?;
+            Some((r["u"].as_str()?.to_string(), jpeg))
+        })
+        .collect()
 }
 
 #[test]
@@ -409,17 +430,9 @@ fn the_cli_writes_a_contact_sheet_of_500_users() {
         .count();
     let photos = (0..n).filter(|&i| plant(i) != Plant::NoPhoto).count();
     assert_eq!(with_image, photos);
-    let first = rows
-        .iter()
-        .map(|r| r["i"].as_str().unwrap())
-        .find(|i| !i.is_empty())
-        .unwrap();
-    let jpeg = base64::Engine::decode(
-        &base64::engine::general_purpose::STANDARD,
-        first.trim_start_matches("data:image/jpeg;base64,"),
-    )
-    .unwrap();
-    assert_eq!(decode_rgb(&jpeg).dimensions(), (96, 96));
+    for jpeg in sheet_thumbnails(&path).values() {
+        assert_eq!(decode_rgb(jpeg).dimensions(), (96, 96));
+    }
     // One batch for the metadata and one for the thumbnails per 20 users.
     let stats = emu.stats();
     assert_eq!(stats.batched_requests as usize, n + photos, "{stats:?}");
@@ -621,6 +634,56 @@ mod c_abi {
         assert_eq!(doc["entries"].as_array().unwrap().len(), want.len());
         let html = std::fs::read_to_string(&sheet).unwrap();
         assert!(html.contains("user00001@contoso.com"));
+    }
+
+    #[test]
+    fn an_audit_cancelled_while_its_last_group_runs_writes_no_report() {
+        // 20 users: one group, in flight when the cancel comes (after the page's progress).
+        let faults = Faults {
+            p_slow: 1.0,
+            slow_ms: 200,
+            ..Faults::default()
+        };
+        let emu = tenant(20, faults);
+        let dir = scratch_dir("tenant-audit-capi-late-cancel");
+        let (report, sheet) = (dir.join("audit.csv"), dir.join("sheet.html"));
+        let c = client(&emu, SECRET);
+        let (status, job) = start(
+            c,
+            serde_json::json!({"report_csv": report, "contact_sheet": sheet}),
+        );
+        assert_eq!(status, UP_STATUS_OK, "{}", last_error());
+        let mut cancelled = false;
+        let mut events = Vec::new();
+        loop {
+            let mut ev = null_mut();
+            match unsafe { up_job_poll(job, 200, &mut ev) } {
+                UP_STATUS_OK if ev.is_null() => continue,
+                UP_STATUS_OK => {
+                    let (mut p, mut n) = (null(), 0usize);
+                    assert_eq!(unsafe { up_buffer_data(ev, &mut p, &mut n) }, UP_STATUS_OK);
+                    let v: serde_json::Value =
+                        serde_json::from_slice(unsafe { std::slice::from_raw_parts(p, n) })
+                            .unwrap();
+                    unsafe { up_buffer_free(ev) };
+                    if v["event"] == "progress" && !cancelled {
+                        assert_eq!(unsafe { up_job_cancel(job) }, UP_STATUS_OK);
+                        cancelled = true;
+                    }
+                    events.push(v);
+                }
+                UP_STATUS_JOB_FINISHED => break,
+                other => panic!("{other:?}: {}", last_error()),
+            }
+        }
+        unsafe { up_job_free(job) };
+        unsafe { up_client_free(c) };
+        let last = events.last().unwrap();
+        assert_eq!(last["cancelled"], true, "{last}");
+        assert!(
+            !report.exists() && !sheet.exists(),
+            "a cancelled audit is not a report"
+        );
     }
 
     #[test]

@@ -2,11 +2,13 @@
 //! functions themselves, so the panic boundary, the status mapping and the out-parameter rules
 //! are part of what is fuzzed: pipeline options (up_photo_validate, up_photo_resize, upload
 //! options), the connection JSON (up_client_new), the directory JSON (up_directory_new), job
-//! options (up_job_start, up_job_start_to) and audit options (up_directory_audit).
+//! options (up_job_start, up_job_start_to) and audit options (up_directory_audit,
+//! up_job_start_audit).
 //!
 //! The first byte picks the function (`0` up_photo_validate, `1` up_photo_resize,
 //! `2` up_client_new, `3` up_directory_new, `4` up_job_start, `5` up_job_start_to AD,
-//! `6` up_photo_upload, `7` up_directory_upload, `8` up_directory_audit; any byte, modulo 9);
+//! `6` up_photo_upload, `7` up_directory_upload, `8` up_directory_audit,
+//! `9` up_job_start_audit; any byte, modulo 10);
 //! the rest, up to the first NUL, is the JSON. Calls that
 //! go on to the network after the JSON is read use a client and a directory pointed at a
 //! closed loopback port with no retries, so they fail fast with a network error.

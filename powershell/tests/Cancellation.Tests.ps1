@@ -102,3 +102,29 @@ Describe 'Sync-UserPhoto' {
         }
     }
 }
+
+Describe 'Test-UserPhoto -Tenant' {
+    It 'stopped mid-audit, it cancels the audit, reads in flight included, and writes no report' {
+        $report = Join-Path $TestDrive 'audit-stopped.csv'
+        $ps = New-TestPowerShell -Emulator $script:Emu
+        try {
+            $null = $ps.AddScript({
+                param($report)
+                Test-UserPhoto -Tenant -ReportPath $report
+            }).AddArgument($report)
+            $pages = [int](Get-TestEmulatorStats $script:Emu).user_pages
+            $null = $ps.BeginInvoke()
+            Wait-Until { [int](Get-TestEmulatorStats $script:Emu).user_pages -gt $pages } 30000 'the user listing'
+            $ps.Stop()
+            Wait-Until { [UserPhoto.Native.UpJobHandle]::Live -eq 0 } 5000 'the native audit to be freed'
+            $batches = [int](Get-TestEmulatorStats $script:Emu).batches
+            # Each read takes slow_ms: an audit still running would have sent its batches and
+            # written the report by now.
+            Start-Sleep -Milliseconds 2500
+            [int](Get-TestEmulatorStats $script:Emu).batches | Should -Be $batches
+            Test-Path -LiteralPath $report | Should -BeFalse
+        } finally {
+            Remove-TestPowerShell $ps
+        }
+    }
+}

@@ -114,8 +114,9 @@ Describe 'Publish-UserPhoto' {
         $r.Status | Should -Be 'Uploaded'
         $r.Checks | Should -BeNullOrEmpty
         $w | Should -BeNullOrEmpty
-        # The job refuses the pair before any upload.
+        # The pair is refused before any upload, also under -WhatIf.
         { Publish-UserPhoto -User $script:Users[1] -Path $script:NoFace -Force -SkipChecks -RequireFace } | Should -Throw -ErrorId 'UserPhoto.InvalidOptions,*'
+        { Publish-UserPhoto -User $script:Users[1] -Path $script:NoFace -SkipChecks -RequireFace -WhatIf } | Should -Throw -ErrorId 'UserPhoto.InvalidOptions,*'
     }
 }
 

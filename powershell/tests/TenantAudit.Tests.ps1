@@ -119,6 +119,14 @@ Describe 'Test-UserPhoto -Tenant' {
         [UserPhoto.Native.UpJobHandle]::Live | Should -Be $live
     }
 
+    It 'a report that cannot be written is a non-terminating UserPhoto.ReportNotWritten after every user' {
+        # The folder exists (checked before the audit), but the path is a folder itself.
+        $out = @(Test-UserPhoto -Tenant -ReportPath $TestDrive -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $out.Count | Should -Be @($script:Expected.Values | Where-Object { $_ }).Count
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'UserPhoto.ReportNotWritten*'
+    }
+
     It 'needs Connect-UserPhoto' {
         Disconnect-UserPhoto
         try {

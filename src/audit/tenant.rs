@@ -24,7 +24,7 @@ use crate::graph::{
     sized_photo_url, user_path, BatchAnswer, GraphClient, ListedUser, PhotoMeta, MAX_BATCH,
 };
 use crate::photo::Check;
-use crate::sync::Poll;
+use crate::sync::{Events, Poll};
 use crate::targets::GRAPH;
 
 /// JSON (all optional): `{"include_disabled": false, "filter": null, "page_size": 999,
@@ -102,7 +102,8 @@ pub struct TenantEntry {
     pub problems: Vec<AuditProblem>,
     /// The photo checks (with `photos`).
     pub checks: Vec<Check>,
-    /// A 96 px JPEG of the photo (with `photos`; for the contact sheet, not serialised).
+    /// A 96 px JPEG of the photo, when a contact sheet is written (moved onto the sheet
+    /// before the entry is handed out; not serialised).
     #[serde(skip)]
     pub thumbnail: Option<Vec<u8>>,
     /// What made a photo `unreadable`.
@@ -115,14 +116,14 @@ pub struct TenantEntry {
 
 /// JSON: `{"graph_endpoint", "users", "with_photo", "listed", "failed", "requests",
 ///   "problems": {"missing": 3, ...}, "checks": {"no-face": 1, ...}, "cancelled",
-///   "error_code", "error"}` (the last two only when the audit stopped early or an output file
-///   could not be written).
+///   "report_error", "error_code", "error"}` (the last three only when something went wrong).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TenantAuditSummary {
     pub graph_endpoint: String,
     pub users: u64,
     pub with_photo: u64,
-    /// Users with at least one problem or check.
+    /// Users with at least one problem or check, or a failed read: the users the CLI prints
+    /// and PowerShell writes.
     pub listed: u64,
     /// Users that could not be audited (wholly or in part).
     pub failed: u64,
@@ -131,10 +132,13 @@ pub struct TenantAuditSummary {
     pub requests: u64,
     pub problems: BTreeMap<String, u64>,
     pub checks: BTreeMap<String, u64>,
-    /// An [`AuditJob`] cancelled before every user was audited (no sheet or report written).
+    /// An [`AuditJob`] cancelled before it ended (no sheet or report written).
     pub cancelled: bool,
-    /// Why an [`AuditJob`] stopped before the end, or why its sheet or a report could not be
-    /// written ([`audit_tenant`] returns this error instead).
+    /// Why the contact sheet or a report could not be written (the first failure); the audit
+    /// itself is complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_error: Option<String>,
+    /// Why an [`AuditJob`] stopped before the end ([`audit_tenant`] returns this error).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -178,9 +182,8 @@ pub fn audit_tenant(
 /// A tenant audit running on the library's runtime, polled for [`AuditEvent`]s. Dropping it
 /// cancels it.
 pub struct AuditJob {
-    events: mpsc::Receiver<AuditEvent>,
+    events: Events<AuditEvent>,
     cancel: Arc<AtomicBool>,
-    finished: bool,
 }
 
 impl Drop for AuditJob {
@@ -196,6 +199,7 @@ impl AuditJob {
         let (tx, events) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
         let flag = cancel.clone();
+        let endpoint = client.graph_endpoint().to_string();
         crate::runtime().spawn(async move {
             let mut summary = summary_for(&client);
             let sender = tx.clone();
@@ -216,6 +220,7 @@ impl AuditJob {
                     summary
                 }
                 Err(e) => TenantAuditSummary {
+                    graph_endpoint: endpoint,
                     error_code: Some("panic".into()),
                     error: Some(format!(
                         "internal error in userphoto (please report it): {e}"
@@ -226,9 +231,8 @@ impl AuditJob {
             let _ = tx.send(AuditEvent::Finished(summary));
         });
         Ok(AuditJob {
-            events,
+            events: Events::new(events, |e| matches!(e, AuditEvent::Finished(_))),
             cancel,
-            finished: false,
         })
     }
 
@@ -240,20 +244,7 @@ impl AuditJob {
 
     /// Wait up to `timeout` for the next event.
     pub fn poll(&mut self, timeout: Duration) -> Poll<AuditEvent> {
-        if self.finished {
-            return Poll::Done;
-        }
-        match self.events.recv_timeout(timeout) {
-            Ok(e) => {
-                self.finished = matches!(e, AuditEvent::Finished(_));
-                Poll::Event(e)
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => Poll::Pending,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                self.finished = true;
-                Poll::Done
-            }
-        }
+        self.events.poll(timeout)
     }
 }
 
@@ -284,18 +275,19 @@ async fn run(
     let mut submitted = 0u64;
     let mut next: Option<String> = None;
     loop {
-        if cancel.load(Ordering::SeqCst) {
+        // A cancel stops the page or the groups in flight too (reads only: nothing is left
+        // half done); dropping the JoinSet aborts its tasks.
+        let page = client.list_users_page(
+            SELECT,
+            filter.as_deref(),
+            options.page_size,
+            next.as_deref(),
+        );
+        let Some(page) = until_cancelled(cancel, page).await else {
             summary.cancelled = true;
             return Ok(());
-        }
-        let (users, link) = client
-            .list_users_page(
-                SELECT,
-                filter.as_deref(),
-                options.page_size,
-                next.as_deref(),
-            )
-            .await?;
+        };
+        let (users, link) = page?;
         summary.requests += 1;
         submitted += users.len() as u64;
         on_event(AuditEvent::Progress {
@@ -306,25 +298,35 @@ async fn run(
         // concurrency in flight; results stream out as groups finish.
         let mut groups = users.chunks(MAX_BATCH).map(<[ListedUser]>::to_vec);
         let mut running = JoinSet::new();
+        let mut in_flight = std::collections::HashMap::new();
         loop {
-            while running.len() < client.max_concurrency() && !cancel.load(Ordering::SeqCst) {
+            while running.len() < client.max_concurrency() {
                 let Some(group) = groups.next() else { break };
-                let (c, o) = (client.clone(), options.clone());
-                running.spawn(async move { audit_group(&c, &o, group).await });
+                let (c, o, g) = (client.clone(), options.clone(), group.clone());
+                let task = running.spawn(async move { audit_group(&c, &o, g).await });
+                in_flight.insert(task.id(), group);
             }
-            let Some(done) = running.join_next().await else {
-                break;
+            let Some(done) = until_cancelled(cancel, running.join_next_with_id()).await else {
+                summary.cancelled = true;
+                return Ok(());
             };
-            let (entries, requests) = done.map_err(|e| {
-                Error::Encode(format!(
-                    "internal error in userphoto (please report it): {e}"
-                ))
-            })?;
+            let Some(done) = done else { break };
+            let (entries, requests) = match done {
+                Ok((id, result)) => {
+                    in_flight.remove(&id);
+                    result
+                }
+                // A bug in one group: its users are reported failed, the audit goes on.
+                Err(e) => {
+                    let group = in_flight.remove(&e.id()).unwrap_or_default();
+                    (panicked(&group, &e.to_string()), 0)
+                }
+            };
             summary.requests += requests;
             for mut e in entries {
                 count(summary, &e);
+                let thumbnail = e.thumbnail.take();
                 if options.contact_sheet.is_some() {
-                    let thumbnail = e.thumbnail.take();
                     cards.push(e.card(thumbnail));
                 }
                 if keep {
@@ -342,30 +344,73 @@ async fn run(
             None => break,
         }
     }
-    if cancel.load(Ordering::SeqCst) && summary.users < submitted {
+    // Cancelled while the last groups ran: every user was read, but the caller has gone.
+    if cancel.load(Ordering::SeqCst) {
         summary.cancelled = true;
         return Ok(());
     }
-    // Every output asked for is attempted; the first failure is the audit's error.
-    let mut written = Vec::new();
-    if let Some(path) = &options.contact_sheet {
-        let title = client
-            .tenant()
-            .unwrap_or(client.graph_endpoint())
-            .to_string();
-        written.push(super::sheet::write_contact_sheet(
-            Path::new(path),
-            &title,
-            &cards,
-        ));
+    // Every output asked for is attempted (file work: off the runtime's workers); the first
+    // failure is named in the summary: the audit itself is complete.
+    let title = client
+        .tenant()
+        .unwrap_or(client.graph_endpoint())
+        .to_string();
+    let (options, done) = (options.clone(), summary.clone());
+    let written = tokio::task::spawn_blocking(move || {
+        let sheet = options
+            .contact_sheet
+            .as_deref()
+            .map(|p| super::sheet::write_contact_sheet(Path::new(p), &title, &cards));
+        let csv = options
+            .report_csv
+            .as_deref()
+            .map(|p| write_csv(Path::new(p), &kept));
+        let json = options
+            .report_json
+            .as_deref()
+            .map(|p| write_json(Path::new(p), &done, &kept));
+        [sheet, csv, json]
+            .into_iter()
+            .flatten()
+            .find_map(|w| w.err().map(|e| e.to_string()))
+    })
+    .await;
+    summary.report_error = match written {
+        Ok(error) => error,
+        Err(e) => Some(format!("writing the outputs stopped: {e}")),
+    };
+    Ok(())
+}
+
+/// Await `work`, or None as soon as `cancel` is set (checked every 50 ms).
+async fn until_cancelled<T>(
+    cancel: &AtomicBool,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::pin!(work);
+    loop {
+        if cancel.load(Ordering::SeqCst) {
+            return None;
+        }
+        tokio::select! {
+            out = &mut work => return Some(out),
+            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
     }
-    if let Some(path) = &options.report_csv {
-        written.push(write_csv(Path::new(path), &kept));
-    }
-    if let Some(path) = &options.report_json {
-        written.push(write_json(Path::new(path), summary, &kept));
-    }
-    written.into_iter().collect()
+}
+
+/// The users of a group whose task panicked (a bug), as failed entries.
+fn panicked(group: &[ListedUser], why: &str) -> Vec<TenantEntry> {
+    group
+        .iter()
+        .map(|u| TenantEntry {
+            error_code: Some("panic".into()),
+            error: Some(format!(
+                "internal error in userphoto (please report it): {why}"
+            )),
+            ..entry_of(u)
+        })
+        .collect()
 }
 
 fn count(summary: &mut TenantAuditSummary, e: &TenantEntry) {
@@ -376,7 +421,7 @@ fn count(summary: &mut TenantAuditSummary, e: &TenantEntry) {
     if e.width.is_some() {
         summary.with_photo += 1;
     }
-    if !e.problems.is_empty() || !e.checks.is_empty() {
+    if !e.problems.is_empty() || !e.checks.is_empty() || e.error.is_some() {
         summary.listed += 1;
     }
     for p in &e.problems {
@@ -504,19 +549,8 @@ async fn audit_group(
             moved
         })
         .await;
-        entries = done.unwrap_or_else(|e| {
-            // Only a panic in the pipeline gets here: the group's users are reported failed.
-            users
-                .iter()
-                .map(|u| TenantEntry {
-                    error_code: Some("panic".into()),
-                    error: Some(format!(
-                        "internal error in userphoto (please report it): checking the photos failed: {e}"
-                    )),
-                    ..entry_of(u)
-                })
-                .collect()
-        });
+        // Only a panic in the pipeline gets here: the group's users are reported failed.
+        entries = done.unwrap_or_else(|e| panicked(&users, &format!("checking the photos: {e}")));
     }
     (entries, requests)
 }

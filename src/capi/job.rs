@@ -236,21 +236,17 @@ pub unsafe extern "C" fn up_job_poll(
         }
         let timeout = Duration::from_millis(u64::from(timeout_ms));
         let event = match &mut *work {
-            Work::Sync(job) => match job.poll(timeout) {
-                Poll::Event(Event::Result(r)) => {
+            Work::Sync(job) => job.poll(timeout).map(|e| match e {
+                Event::Result(r) => {
                     let mut v = serde_json::to_value(r).unwrap_or_default();
                     v["event"] = "result".into();
-                    Poll::Event(v)
+                    v
                 }
-                Poll::Event(e) => Poll::Event(serde_json::to_value(e).unwrap_or_default()),
-                Poll::Pending => Poll::Pending,
-                Poll::Done => Poll::Done,
-            },
-            Work::Audit(audit) => match audit.poll(timeout) {
-                Poll::Event(e) => Poll::Event(serde_json::to_value(e).unwrap_or_default()),
-                Poll::Pending => Poll::Pending,
-                Poll::Done => Poll::Done,
-            },
+                e => serde_json::to_value(e).unwrap_or_default(),
+            }),
+            Work::Audit(audit) => audit
+                .poll(timeout)
+                .map(|e| serde_json::to_value(e).unwrap_or_default()),
         };
         match event {
             Poll::Event(json) => write_out(out_event, new_buffer(to_json(&json)?)),

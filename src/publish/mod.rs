@@ -180,15 +180,15 @@ impl Publisher {
                 "publishing needs at least one destination".into(),
             ));
         }
+        let mut render = options.render;
+        render.targets = destinations.iter().map(Destination::target).collect();
         // Options that cannot work fail the job before it starts, not each user.
-        options.render.resolved_targets()?;
+        render.resolved_targets()?;
         let journal = options
             .journal
             .as_deref()
             .map(|path| Journal::open(path).and_then(JournalThread::start))
             .transpose()?;
-        let mut render = options.render;
-        render.targets = destinations.iter().map(Destination::target).collect();
         let lanes = destinations
             .into_iter()
             .map(|destination| Lane {
@@ -582,5 +582,38 @@ impl SeenUsers {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(user.to_lowercase())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::{DirectoryClient, DirectoryConfig};
+
+    #[test]
+    fn a_destination_target_that_cannot_work_fails_the_job_before_the_journal_opens() {
+        let config: DirectoryConfig = serde_json::from_str(
+            r#"{"url": "ldaps://dc1.corp.example", "bind_user": "svc", "password": "p"}"#,
+        )
+        .unwrap();
+        let client = DirectoryClient::new(config).unwrap();
+        let dir = std::env::temp_dir().join(format!("up-publish-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let journal = dir.join("journal.sqlite");
+        let options = PublishOptions {
+            journal: Some(journal.clone()),
+            ..PublishOptions::default()
+        };
+        // Over the schema's 100 KB cap: no user can be written, so the job does not start.
+        let destinations = vec![Destination::Directory {
+            client,
+            max_bytes: 200 * 1024,
+        }];
+        let e = Publisher::new(destinations, options)
+            .err()
+            .expect("refused");
+        assert!(e.to_string().contains("102400"), "{e}");
+        assert!(!journal.exists(), "the journal was opened");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -150,18 +150,68 @@ pub enum Poll<E = Event> {
     Done,
 }
 
+impl<E> Poll<E> {
+    pub fn map<F>(self, f: impl FnOnce(E) -> F) -> Poll<F> {
+        match self {
+            Poll::Event(e) => Poll::Event(f(e)),
+            Poll::Pending => Poll::Pending,
+            Poll::Done => Poll::Done,
+        }
+    }
+}
+
+/// The caller's end of a job's events: polled with a timeout, done after the last event (or
+/// when the job's task has gone).
+pub struct Events<E> {
+    rx: mpsc::Receiver<E>,
+    is_last: fn(&E) -> bool,
+    finished: bool,
+}
+
+impl<E> Events<E> {
+    pub fn new(rx: mpsc::Receiver<E>, is_last: fn(&E) -> bool) -> Self {
+        Events {
+            rx,
+            is_last,
+            finished: false,
+        }
+    }
+
+    /// Whether the last event has been returned.
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Wait up to `timeout` for the next event.
+    pub fn poll(&mut self, timeout: Duration) -> Poll<E> {
+        if self.finished {
+            return Poll::Done;
+        }
+        match self.rx.recv_timeout(timeout) {
+            Ok(e) => {
+                self.finished = (self.is_last)(&e);
+                Poll::Event(e)
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => Poll::Pending,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                self.finished = true;
+                Poll::Done
+            }
+        }
+    }
+}
+
 /// A running bulk job.
 pub struct Job {
     items: Option<tokio::sync::mpsc::UnboundedSender<Item>>,
-    events: mpsc::Receiver<Event>,
+    events: Events<Event>,
     cancel: Arc<AtomicBool>,
-    finished: bool,
 }
 
 /// Dropping a job cancels it: users not started are not uploaded (those under way finish).
 impl Drop for Job {
     fn drop(&mut self) {
-        if !self.finished {
+        if !self.events.finished() {
             self.cancel.store(true, Ordering::SeqCst);
         }
     }
@@ -294,9 +344,8 @@ impl Job {
         });
         Ok(Job {
             items: Some(item_tx),
-            events: event_rx,
+            events: Events::new(event_rx, |e| matches!(e, Event::Finished(_))),
             cancel,
-            finished: false,
         })
     }
 
@@ -333,22 +382,7 @@ impl Job {
         if self.cancel.load(Ordering::SeqCst) {
             self.close();
         }
-        if self.finished {
-            return Poll::Done;
-        }
-        match self.events.recv_timeout(timeout) {
-            Ok(e) => {
-                if matches!(e, Event::Finished(_)) {
-                    self.finished = true;
-                }
-                Poll::Event(e)
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => Poll::Pending,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                self.finished = true;
-                Poll::Done
-            }
-        }
+        self.events.poll(timeout)
     }
 }
 

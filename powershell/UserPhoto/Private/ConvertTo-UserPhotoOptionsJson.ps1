@@ -22,10 +22,7 @@ function ConvertTo-UserPhotoOptionsJson {
             -Message (('-MaxBytes {0} is the byte budget of a -Target or -Size; give one of them ' +
                 '(for example -Target ad-thumbnail -MaxBytes {0}, or -Size 240 -MaxBytes {0}).') -f $MaxBytes)))
     }
-    if ($SkipChecks -and $RequireFace) {
-        $Cmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'invalid-options' `
-            -Message '-RequireFace needs the photo checks, which -SkipChecks turns off: give one of them.'))
-    }
+    Assert-UserPhotoCheckOptions -Cmdlet $Cmdlet -RequireFace:$RequireFace -SkipChecks:$SkipChecks
     $options = @{}
     $targets = @()
     foreach ($t in $Target) {
@@ -43,4 +40,19 @@ function ConvertTo-UserPhotoOptionsJson {
     if ($MinShortSide) { $options.limits = @{ min_short_side = $MinShortSide } }
     if (-not $options.Count) { return $null }
     ConvertTo-Json -InputObject $options -Depth 5 -Compress
+}
+
+function Assert-UserPhotoCheckOptions {
+    # -RequireFace refuses on photo checks that -SkipChecks turns off: the pair would refuse
+    # nothing, so it is a terminating error before any work (also under -WhatIf).
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][System.Management.Automation.PSCmdlet]$Cmdlet,
+        [switch]$RequireFace,
+        [switch]$SkipChecks
+    )
+    if ($SkipChecks -and $RequireFace) {
+        $Cmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason 'invalid-options' `
+            -Message '-RequireFace needs the photo checks, which -SkipChecks turns off: give one of them.'))
+    }
 }

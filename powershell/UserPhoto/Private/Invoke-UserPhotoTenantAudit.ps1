@@ -2,9 +2,10 @@ function Invoke-UserPhotoTenantAudit {
     # Test-UserPhoto -Tenant: an audit job on the Connect-UserPhoto client, polled like a sync
     # job (UserPhotoJob.ps1): one object per listed user (a problem, a photo check or a failed
     # read) as its batch of 20 is read, or the whole report with -AsReport. A user that could
-    # not be read is also a non-terminating error; an audit that stopped (Graph refused the
-    # listing, a report could not be written) is a terminating error after the users already
-    # read. A PipelineJobGuard cancels and frees the job when the pipeline is stopped.
+    # not be read is also a non-terminating error, and so is a report or sheet that could not
+    # be written (the audit is complete); an audit that stopped (Graph refused the listing) is
+    # a terminating error after the users already read. A PipelineJobGuard cancels and frees
+    # the job when the pipeline is stopped.
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)][System.Management.Automation.PSCmdlet]$Cmdlet,
@@ -71,7 +72,7 @@ function Invoke-UserPhotoTenantAudit {
         }
     } finally {
         # Also reached when a downstream command stops the pipeline: freeing a running audit
-        # cancels it (no sheet or report is written then).
+        # cancels it, reads in flight included (no sheet or report is written then).
         $guard.Dispose()
         $job.Dispose()
         Write-Progress -Activity $activity -Completed
@@ -80,6 +81,10 @@ function Invoke-UserPhotoTenantAudit {
     if ($summary.error) {
         $Cmdlet.ThrowTerminatingError((New-UserPhotoErrorRecord -Reason $summary.error_code -Message $summary.error `
             -TargetObject $summary.graph_endpoint))
+    }
+    if ($summary.report_error) {
+        $Cmdlet.WriteError((New-UserPhotoErrorRecord -Reason 'report-not-written' -Message $summary.report_error `
+            -TargetObject ($outputs -join ', ')))
     }
     $counts = {
         param($map)

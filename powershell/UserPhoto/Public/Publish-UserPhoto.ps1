@@ -221,6 +221,7 @@ function Publish-UserPhoto {
         [switch]$SkipChecks
     )
     begin {
+        Assert-UserPhotoCheckOptions -Cmdlet $PSCmdlet -RequireFace:$RequireFace -SkipChecks:$SkipChecks
         $action = Get-UserPhotoTargetAction -Target $Target
         if ($JournalPath) { $JournalPath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($JournalPath) }
         $state = $null

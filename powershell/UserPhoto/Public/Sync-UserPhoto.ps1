@@ -197,6 +197,7 @@ function Sync-UserPhoto {
 
         [switch]$SkipChecks
     )
+    Assert-UserPhotoCheckOptions -Cmdlet $PSCmdlet -RequireFace:$RequireFace -SkipChecks:$SkipChecks
     # The feed as (user, path) items, read by the library with the CLI's rules.
     if ($PSCmdlet.ParameterSetName -eq 'Folder') {
         $feedPath = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Folder)

@@ -29,7 +29,8 @@ function Test-UserPhoto {
     in JSON batches of 20, within the connection's throttle and retry policy; one object per
     listed user is written as soon as its batch is read. A user that could not be read is
     also a non-terminating error (UserPhoto.Throttled, UserPhoto.Forbidden, ..., the user as
-    target). An audit that stopped (the user listing refused, a report not written) is a
+    target), and so is a report or contact sheet that could not be written
+    (UserPhoto.ReportNotWritten). An audit that stopped (the user listing refused) is a
     terminating error after the users already written.
 
     .PARAMETER Path
@@ -116,7 +117,8 @@ function Test-UserPhoto {
 
     .PARAMETER CheckPhotos
     With -Tenant: also download each photo and run the photo checks (faces, light, detail).
-    Slower: one more batch per 20 users with a photo. Gives the contact sheet its thumbnails.
+    Slower: one more batch per 20 users with a photo, and each photo decoded. The contact
+    sheet's thumbnails are then rendered from the photos.
 
     .PARAMETER ReportPath
     With -Tenant: a CSV file with one row per audited user (also those without a problem),

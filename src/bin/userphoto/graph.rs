@@ -388,11 +388,16 @@ pub fn audit(conn: &Connection, args: &AuditArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    if let Some(p) = &args.contact_sheet {
-        eprintln!("contact sheet: {}", p.display());
-    }
-    for p in [&args.report_csv, &args.report_json].into_iter().flatten() {
-        eprintln!("report: {}", p.display());
+    match &summary.report_error {
+        Some(e) => eprintln!("error [io]: {e}"),
+        None => {
+            if let Some(p) = &args.contact_sheet {
+                eprintln!("contact sheet: {}", p.display());
+            }
+            for p in [&args.report_csv, &args.report_json].into_iter().flatten() {
+                eprintln!("report: {}", p.display());
+            }
+        }
     }
     if args.json {
         println!(
@@ -424,7 +429,7 @@ pub fn audit(conn: &Connection, args: &AuditArgs) -> ExitCode {
             format!("; checks: {}", counts(&summary.checks))
         },
     );
-    exit_code(summary.failed > 0)
+    exit_code(summary.failed > 0 || summary.report_error.is_some())
 }
 
 fn print_entry(e: &TenantEntry, json_lines: bool) {
