@@ -329,6 +329,10 @@ fn link_every_symbol() {
             up_directory_audit as *const () as usize,
         ),
         ("up_job_start_to", up_job_start_to as *const () as usize),
+        (
+            "up_job_start_audit",
+            up_job_start_audit as *const () as usize,
+        ),
         ("up_feed_read", up_feed_read as *const () as usize),
     ];
     assert!(linked.iter().all(|(_, p)| *p != 0));
