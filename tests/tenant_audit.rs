@@ -359,11 +359,8 @@ fn photos_are_downloaded_in_batches_and_checked() {
 
 /// The JPEG thumbnails of a contact sheet, by user.
 fn sheet_thumbnails(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
-    let html = std::fs::read_to_string(path).unwrap();
-    let start = html.find(r#"type="application/json">"#).unwrap() + 24;
-    let end = start + html[start..].find("</script>").unwrap();
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&html[start..end]).unwrap();
-    rows.iter()
+    sheet_rows(path)
+        .iter()
         .filter_map(|r| {
             let data = r["i"].as_str()?.strip_prefix("data:image/jpeg;base64,")?;
             let jpeg =
@@ -530,8 +527,11 @@ mod c_abi {
         (status, job)
     }
 
-    /// Poll to the end: every event in order; `on_result` may cancel.
-    fn drain(job: *mut up_job, mut on_result: impl FnMut()) -> Vec<serde_json::Value> {
+    /// Poll to the end: every event in order; `on_event` sees each first and may cancel.
+    fn drain(
+        job: *mut up_job,
+        mut on_event: impl FnMut(&serde_json::Value),
+    ) -> Vec<serde_json::Value> {
         let mut events = Vec::new();
         loop {
             let mut ev = null_mut();
@@ -544,9 +544,7 @@ mod c_abi {
                         serde_json::from_slice(unsafe { std::slice::from_raw_parts(p, n) })
                             .unwrap();
                     unsafe { up_buffer_free(ev) };
-                    if v["event"] == "result" {
-                        on_result();
-                    }
+                    on_event(&v);
                     events.push(v);
                 }
                 UP_STATUS_JOB_FINISHED => return events,
@@ -593,7 +591,7 @@ mod c_abi {
         );
         assert!(last_error().contains("takes no items"), "{}", last_error());
         assert_eq!(unsafe { up_job_close(job) }, UP_STATUS_OK);
-        let events = drain(job, || {});
+        let events = drain(job, |_| {});
         unsafe { up_job_free(job) };
         unsafe { up_client_free(c) };
 
@@ -654,28 +652,12 @@ mod c_abi {
         );
         assert_eq!(status, UP_STATUS_OK, "{}", last_error());
         let mut cancelled = false;
-        let mut events = Vec::new();
-        loop {
-            let mut ev = null_mut();
-            match unsafe { up_job_poll(job, 200, &mut ev) } {
-                UP_STATUS_OK if ev.is_null() => continue,
-                UP_STATUS_OK => {
-                    let (mut p, mut n) = (null(), 0usize);
-                    assert_eq!(unsafe { up_buffer_data(ev, &mut p, &mut n) }, UP_STATUS_OK);
-                    let v: serde_json::Value =
-                        serde_json::from_slice(unsafe { std::slice::from_raw_parts(p, n) })
-                            .unwrap();
-                    unsafe { up_buffer_free(ev) };
-                    if v["event"] == "progress" && !cancelled {
-                        assert_eq!(unsafe { up_job_cancel(job) }, UP_STATUS_OK);
-                        cancelled = true;
-                    }
-                    events.push(v);
-                }
-                UP_STATUS_JOB_FINISHED => break,
-                other => panic!("{other:?}: {}", last_error()),
+        let events = drain(job, |v| {
+            if v["event"] == "progress" && !cancelled {
+                assert_eq!(unsafe { up_job_cancel(job) }, UP_STATUS_OK);
+                cancelled = true;
             }
-        }
+        });
         unsafe { up_job_free(job) };
         unsafe { up_client_free(c) };
         let last = events.last().unwrap();
@@ -702,8 +684,10 @@ mod c_abi {
             serde_json::json!({"page_size": 100, "report_csv": report}),
         );
         assert_eq!(status, UP_STATUS_OK, "{}", last_error());
-        let events = drain(job, || {
-            assert_eq!(unsafe { up_job_cancel(job) }, UP_STATUS_OK);
+        let events = drain(job, |v| {
+            if v["event"] == "result" {
+                assert_eq!(unsafe { up_job_cancel(job) }, UP_STATUS_OK);
+            }
         });
         unsafe { up_job_free(job) };
         unsafe { up_client_free(c) };
@@ -745,7 +729,7 @@ mod c_abi {
         let report = dir.join("audit.csv");
         let (status, job) = start(c, serde_json::json!({"report_csv": report}));
         assert_eq!(status, UP_STATUS_OK);
-        let events = drain(job, || {});
+        let events = drain(job, |_| {});
         unsafe { up_job_free(job) };
         unsafe { up_client_free(c) };
         assert_eq!(events.len(), 1, "{events:?}");

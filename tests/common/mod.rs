@@ -16,6 +16,15 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     d
 }
 
+/// The users of a contact sheet as written (`u` UPN, `p` problems, `i` thumbnail data URI):
+/// the JSON data element the page renders from.
+pub fn sheet_rows(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let html = std::fs::read_to_string(path).unwrap();
+    let start = html.find(r#"type="application/json">"#).unwrap() + 24;
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/exif-orientation")
 }

@@ -6,6 +6,7 @@ use userphoto::audit::{self, AuditOptions, AuditProblem};
 use userphoto::directory::DirectoryClient;
 
 use super::dc::*;
+use crate::common::sheet_rows;
 
 pub fn audit_finds_planted_thumbnails(dc: &Dc) {
     add_ou(dc, "Audit");
@@ -52,11 +53,8 @@ pub fn audit_finds_planted_thumbnails(dc: &Dc) {
     // The contact sheet has every user scanned, healthy ones too, each with a JPEG
     // thumbnail when it has a photo (the PNG and the 30 KB JPEG rendered to 96 px).
     let cards = |path: &std::path::Path| -> HashMap<String, (String, String)> {
-        let html = std::fs::read_to_string(path).unwrap();
-        let start = html.find(r#"type="application/json">"#).unwrap() + 24;
-        let end = start + html[start..].find("</script>").unwrap();
-        let rows: Vec<serde_json::Value> = serde_json::from_str(&html[start..end]).unwrap();
-        rows.iter()
+        sheet_rows(path)
+            .iter()
             .map(|r| {
                 let s = |k: &str| r[k].as_str().unwrap().to_string();
                 (s("u"), (s("p"), s("i")))
